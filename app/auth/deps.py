@@ -1,0 +1,40 @@
+"""FastAPI dependencies: the request's session and the acting key with its scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.auth import service
+from app.context import Actor
+from app.db import get_session
+
+# scope="function": commit before the response leaves, so a failed commit is an error response, never a lost write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_scope(scope: str) -> Callable[..., Actor]:
+    def dependency(request: Request, session: SessionDep) -> Actor:
+        key = service.authenticate(session, _bearer(request))
+        service.require(key, scope)
+        actor = Actor(name=key.name, api_key_id=key.id, scope=key.scope)
+        request.state.actor = actor
+        return actor
+
+    return dependency
+
+
+ReadActor = Annotated[Actor, Depends(require_scope("read"))]
+WriteActor = Annotated[Actor, Depends(require_scope("write"))]
+AdminActor = Annotated[Actor, Depends(require_scope("admin"))]

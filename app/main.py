@@ -1,0 +1,82 @@
+"""The FastAPI application: routers, middleware, problem-detail errors, health checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.auth.router import router as auth_router
+from app.config import get_settings
+from app.db import get_engine
+from app.errors import install_problem_handlers
+from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from app.targets.router import router as targets_router
+
+DESCRIPTION = """
+Track candidate sanctions targets and their evidence, follow the official designation lists (OFAC, UN, UK, EU),
+match candidates against listed entries, and alert subscribers when an authority designates, delists or amends one.
+
+Every `/v1` route needs `Authorization: Bearer <key>` (create a key with `sanctrack keys create`). Errors are
+RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="sanctrack", version="0.1.0", description=DESCRIPTION)
+    install_problem_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(targets_router)
+    for router in _optional_routers():
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: database and broker reachable")
+    def readyz() -> JSONResponse:
+        checks = readiness_checks()
+        ok = all(c["ok"] for c in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def _optional_routers() -> list[Any]:
+    """Routers of the later domains, registered here so that the app module stays the one place that wires them."""
+    routers = []
+    from app.alerts.router import router as alerts_router
+    from app.lists.router import router as lists_router
+    from app.matching.router import router as matching_router
+
+    routers += [lists_router, matching_router, alerts_router]
+    return routers
+
+
+def readiness_checks() -> dict[str, dict[str, Any]]:
+    settings = get_settings()
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", and says why
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    if settings.redis_url:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+            checks["redis"] = {"ok": True}
+        except Exception as exc:  # noqa: BLE001
+            checks["redis"] = {"ok": False, "error": type(exc).__name__}
+    else:
+        checks["redis"] = {"ok": True, "note": "not configured: the embedded broker on the database is used"}
+    return checks

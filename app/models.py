@@ -1,0 +1,14 @@
+"""Every model, imported in one place so that Alembic and ``create_all`` see the whole schema."""
+
+from app.alerts.models import Delivery, DeliveryAttempt, Event, TargetAuthorityStatus, Webhook
+from app.auth.models import ApiKey, AuditRecord
+from app.db import Base
+from app.lists.models import Change, EntryVersion, ListEntry, RawBlob, Run, Snapshot
+from app.matching.models import Link
+from app.targets.models import Evidence, Program, Target, TargetTag, target_programs
+
+__all__ = [
+    "ApiKey", "AuditRecord", "Base", "Change", "Delivery", "DeliveryAttempt", "EntryVersion", "Event", "Evidence",
+    "Link", "ListEntry", "Program", "RawBlob", "Run", "Snapshot", "Target", "TargetAuthorityStatus", "TargetTag",
+    "Webhook", "target_programs",
+]

@@ -1,0 +1,227 @@
+"""Candidates, their evidence, and the program reference table. Services flush, never commit."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.auth.service import audit
+from app.context import Actor
+from app.db import utcnow
+from app.errors import InvalidInput, NotFound, PreconditionFailed
+from app.targets.models import Evidence, Program, Target, TargetTag
+from app.targets.schemas import EvidenceCreate, TargetCreate, TargetUpdate
+
+PROGRAMS_CSV = Path(__file__).with_name("programs.csv")
+
+
+# ---- programs ---------------------------------------------------------------------------------------------------
+
+def sync_programs(session: Session) -> int:
+    """Insert or refresh the reference programs shipped with the code; returns how many were added."""
+    existing = {(p.authority, p.code): p for p in session.scalars(select(Program))}
+    added = 0
+    with PROGRAMS_CSV.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            program = existing.get((row["authority"], row["code"]))
+            if program is None:
+                session.add(Program(**row))
+                added += 1
+            else:
+                program.name, program.legal_basis = row["name"], row["legal_basis"]
+    session.flush()
+    return added
+
+
+def list_programs(session: Session, authority: str | None = None) -> list[Program]:
+    query = select(Program).order_by(Program.authority, Program.code)
+    if authority:
+        query = query.where(Program.authority == authority.upper())
+    return list(session.scalars(query))
+
+
+def resolve_programs(session: Session, codes: Sequence[str]) -> list[Program]:
+    """Map codes (``GLOMAG``, or ``UK:Global Human Rights`` where a code is shared) to programs; unknown → 422."""
+    resolved: list[Program] = []
+    for code in dict.fromkeys(codes):
+        authority, sep, bare = code.partition(":")
+        query = select(Program).where(func.lower(Program.code) == (bare if sep else code).lower())
+        if sep:
+            query = query.where(Program.authority == authority.upper())
+        matches = list(session.scalars(query))
+        if not matches:
+            raise InvalidInput(f"unknown program {code!r}; GET /v1/programs lists the known codes")
+        if len(matches) > 1:
+            options = ", ".join(f"{p.authority}:{p.code}" for p in matches)
+            raise InvalidInput(f"program {code!r} exists under several authorities; write one of {options}")
+        resolved.append(matches[0])
+    return resolved
+
+
+# ---- targets ----------------------------------------------------------------------------------------------------
+
+def target_to_dict(target: Target) -> dict[str, Any]:
+    return {
+        "id": target.id, "kind": target.kind, "name": target.name, "aliases": target.aliases,
+        "birth_dates": target.birth_dates, "birth_places": target.birth_places,
+        "nationalities": target.nationalities, "identifiers": target.identifiers, "addresses": target.addresses,
+        "programs": [p.code for p in target.programs], "rationale": target.rationale, "tags": target.tags,
+        "owner": target.owner, "status": target.status, "version": target.version,
+    }
+
+
+def _set_tags(session: Session, target: Target, tags: list[str]) -> None:
+    target.tags = tags
+    if target.id is not None:
+        session.execute(delete(TargetTag).where(TargetTag.target_id == target.id))
+    session.flush()
+    session.add_all(TargetTag(target_id=target.id, tag=tag) for tag in tags)
+
+
+def create_target(session: Session, data: TargetCreate, actor: Actor) -> Target:
+    payload = data.model_dump(mode="json", exclude={"programs", "tags"})
+    target = Target(**payload, programs=resolve_programs(session, data.programs))
+    if target.owner is None and actor.api_key_id is not None:
+        target.owner = actor.name
+    session.add(target)
+    _set_tags(session, target, data.tags)
+    session.flush()
+    audit(session, actor, "create", "target", target.id, None, target_to_dict(target))
+    return target
+
+
+def get_target(session: Session, target_id: int) -> Target:
+    target = session.get(Target, target_id)
+    if target is None or target.deleted_at is not None:
+        raise NotFound(f"no candidate target with id {target_id}")
+    return target
+
+
+def list_targets(
+    session: Session, *, status: str | None = None, program: str | None = None, tag: str | None = None,
+    q: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0,
+) -> tuple[list[Target], int]:
+    query = select(Target).where(Target.deleted_at.is_(None))
+    if status:
+        query = query.where(Target.status == status)
+    if kind:
+        query = query.where(Target.kind == kind)
+    if program:
+        query = query.where(Target.programs.any(func.lower(Program.code) == program.lower()))
+    if tag:
+        query = query.where(Target.id.in_(select(TargetTag.target_id).where(TargetTag.tag == tag)))
+    if q:
+        needle = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(Target.name).like(needle),
+                                func.lower(cast(Target.aliases, String)).like(needle)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(session.scalars(query.order_by(Target.id).limit(limit).offset(offset)))
+    return items, total
+
+
+def check_version(target: Target, if_match: int | None) -> None:
+    if if_match is not None and if_match != target.version:
+        raise PreconditionFailed(
+            f"candidate {target.id} is at version {target.version}, not {if_match}: someone changed it; "
+            "GET it again and retry with the new ETag")
+
+
+def update_target(
+    session: Session, target_id: int, data: TargetUpdate, actor: Actor, if_match: int | None = None
+) -> Target:
+    target = get_target(session, target_id)
+    check_version(target, if_match)
+    before = target_to_dict(target)
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    for field in ("kind", "name", "status", "rationale"):
+        if changes.get(field) is None:
+            changes.pop(field, None)
+    if "programs" in changes:
+        target.programs = resolve_programs(session, changes.pop("programs") or [])
+    if "tags" in changes:
+        _set_tags(session, target, list(dict.fromkeys(changes.pop("tags") or [])))
+    for field, value in changes.items():
+        setattr(target, field, value if value is not None or field == "owner" else [])
+    target.updated_at = utcnow()
+    session.flush()
+    after = target_to_dict(target)
+    audit(session, actor, "update", "target", target.id, before, after)
+    return target
+
+
+def delete_target(session: Session, target_id: int, actor: Actor, if_match: int | None = None) -> None:
+    """Hide the candidate; its evidence, links and history stay (the audit trail must keep them)."""
+    target = get_target(session, target_id)
+    check_version(target, if_match)
+    before = target_to_dict(target)
+    target.deleted_at = utcnow()
+    session.flush()
+    audit(session, actor, "delete", "target", target.id, before, None)
+
+
+def evidence_counts(session: Session, target_ids: Sequence[int]) -> dict[int, int]:
+    if not target_ids:
+        return {}
+    rows = session.execute(
+        select(Evidence.target_id, func.count()).where(Evidence.target_id.in_(target_ids),
+                                                       Evidence.retracted_at.is_(None)).group_by(Evidence.target_id))
+    return {target_id: count for target_id, count in rows}
+
+
+# ---- evidence ---------------------------------------------------------------------------------------------------
+
+def evidence_to_dict(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "id": evidence.id, "target_id": evidence.target_id, "source_type": evidence.source_type,
+        "title": evidence.title, "publisher": evidence.publisher, "author": evidence.author, "url": evidence.url,
+        "published_on": evidence.published_on.isoformat() if evidence.published_on else None,
+        "accessed_on": evidence.accessed_on.isoformat() if evidence.accessed_on else None,
+        "excerpt": evidence.excerpt, "allegation": evidence.allegation, "credibility": evidence.credibility,
+        "content_sha256": evidence.content_sha256,
+        "retracted_at": evidence.retracted_at.isoformat() if evidence.retracted_at else None,
+        "retraction_reason": evidence.retraction_reason,
+    }
+
+
+def add_evidence(session: Session, target_id: int, data: EvidenceCreate, actor: Actor) -> Evidence:
+    target = get_target(session, target_id)
+    payload = data.model_dump()
+    payload["url"] = str(data.url) if data.url else None
+    evidence = Evidence(target_id=target.id, created_by=actor.label, **payload)
+    session.add(evidence)
+    session.flush()
+    audit(session, actor, "create", "evidence", evidence.id, None, evidence_to_dict(evidence))
+    return evidence
+
+
+def list_evidence(session: Session, target_id: int, include_retracted: bool = True) -> list[Evidence]:
+    get_target(session, target_id)
+    query = select(Evidence).where(Evidence.target_id == target_id).order_by(Evidence.id)
+    if not include_retracted:
+        query = query.where(Evidence.retracted_at.is_(None))
+    return list(session.scalars(query))
+
+
+def get_evidence(session: Session, target_id: int, evidence_id: int) -> Evidence:
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None or evidence.target_id != target_id:
+        raise NotFound(f"no evidence record {evidence_id} on candidate {target_id}")
+    return evidence
+
+
+def retract_evidence(session: Session, target_id: int, evidence_id: int, reason: str, actor: Actor) -> Evidence:
+    evidence = get_evidence(session, target_id, evidence_id)
+    if evidence.retracted_at is not None:
+        return evidence
+    before = evidence_to_dict(evidence)
+    evidence.retracted_at = utcnow()
+    evidence.retracted_by = actor.label
+    evidence.retraction_reason = reason
+    session.flush()
+    audit(session, actor, "retract", "evidence", evidence.id, before, evidence_to_dict(evidence))
+    return evidence

@@ -1,0 +1,144 @@
+"""Shared fixtures: a real PostgreSQL database per test worker, isolated tests, API clients with real keys.
+
+Each test runs inside a transaction that is rolled back (``db`` / ``client``); tests that need real commits seen by
+other processes (CLI subprocesses, Celery workers) use ``committed_db``, which empties the tables afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("SANCTRACK_TEST_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+TEST_DB_NAME = f"sanctrack_test_{WORKER}"
+TEST_DB_URL = make_url(ADMIN_URL).set(database=TEST_DB_NAME).render_as_string(hide_password=False)
+
+# Settings are read from the environment once; point them at the test database before any app module reads them.
+os.environ["SANCTRACK_DATABASE_URL"] = TEST_DB_URL
+os.environ.setdefault("SANCTRACK_SAMPLE_DATA", str((ROOT / ".." / "shared" / "data").resolve()))
+os.environ.setdefault("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", "true")
+os.environ.setdefault("SANCTRACK_LOG_JSON", "false")
+
+if (ROOT / "tests" / "support" / "servers.py").exists():  # TEMP until the servers module lands
+    pytest_plugins = ["tests.support.servers"]
+
+
+def sample_data_dir() -> Path:
+    path = Path(os.environ["SANCTRACK_SAMPLE_DATA"])
+    if not path.is_dir():
+        pytest.skip(f"sample data folder not found at {path}; set SANCTRACK_SAMPLE_DATA to shared/data")
+    return path
+
+
+def _recreate_database() -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{TEST_DB_NAME}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    from app.config import get_settings
+    from app.db import get_engine, get_sessionmaker
+
+    _recreate_database()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+    from app.migrate import upgrade
+
+    # The schema comes from the real migrations, so every test also exercises them on PostgreSQL.
+    upgrade()
+    engine = get_engine()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back at the end of the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+TABLES_TO_EMPTY = (
+    "delivery_attempts", "deliveries", "events", "webhooks", "target_statuses", "links", "changes",
+    "entry_versions", "list_entries", "runs", "snapshots", "raw_blobs", "evidence", "target_tags",
+    "target_programs", "targets", "audit_records", "api_keys",
+)
+
+
+@pytest.fixture
+def committed_db(engine: Engine) -> Iterator[Engine]:
+    """Real commits (for subprocesses and workers); every table but the reference data is emptied afterwards."""
+    yield engine
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES_TO_EMPTY)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(db: Session):  # type: ignore[no-untyped-def]
+    from app.db import get_session
+    from app.main import create_app
+
+    application = create_app()
+
+    def session_override() -> Iterator[Session]:
+        yield db
+        db.flush()
+
+    application.dependency_overrides[get_session] = session_override
+    return application
+
+
+class Keys:
+    def __init__(self, db: Session) -> None:
+        from app.auth.service import create_key
+
+        self.raw: dict[str, str] = {}
+        for scope in ("read", "write", "admin"):
+            _, raw = create_key(db, name=f"test-{scope}", scope=scope)
+            self.raw[scope] = raw
+        db.flush()
+
+    def headers(self, scope: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.raw[scope]}"}
+
+
+@pytest.fixture
+def keys(db: Session) -> Keys:
+    return Keys(db)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

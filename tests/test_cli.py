@@ -1,0 +1,86 @@
+"""The staff CLI, run as a user runs it: a real subprocess against the real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+
+def sanctrack(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, **(env or {})}, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_targets_add_list_show_and_evidence_add_with_json() -> None:
+    created = json.loads(sanctrack("targets", "add", "Faleh al-Fayyad", "--alias", "Falih al-Fayyadh",
+                                   "--program", "GLOMAG", "--nationality", "IQ", "--json").stdout)
+    assert created["programs"] == ["GLOMAG"] and created["status"] == "candidate"
+    evidence = json.loads(sanctrack("evidence", "add", str(created["id"]), "--title", "Policy brief",
+                                    "--source-type", "ngo_report", "--allegation", "human_rights_abuse",
+                                    "--url", "https://example.org/brief", "--published-on", "2020-01-02",
+                                    "--json").stdout)
+    assert evidence["target_id"] == created["id"]
+    listed = json.loads(sanctrack("targets", "list", "--json").stdout)
+    assert listed["total"] == 1 and listed["items"][0]["evidence_count"] == 1
+    shown = json.loads(sanctrack("targets", "show", str(created["id"]), "--json").stdout)
+    assert shown["evidence"][0]["title"] == "Policy brief"
+    human = sanctrack("targets", "show", str(created["id"])).stdout
+    assert "Faleh al-Fayyad" in human and "Policy brief" in human
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_cli_bad_input_says_what_is_wrong_and_exits_non_zero() -> None:
+    bad = sanctrack("targets", "add", "X", "--nationality", "ZZ", check=False)
+    assert bad.returncode == 2 and "ISO 3166" in bad.stderr and bad.stdout == ""
+    missing = sanctrack("targets", "show", "4242", check=False)
+    assert missing.returncode == 1 and "no candidate target with id 4242" in missing.stderr
+    unknown = sanctrack("targets", "add", "X", "--program", "NOPE", check=False)
+    assert unknown.returncode == 2 and "GET /v1/programs" in unknown.stderr
+
+
+def test_every_command_help_has_an_example() -> None:
+    commands = [["keys", "create"], ["keys", "list"], ["keys", "revoke"], ["targets", "add"], ["targets", "list"],
+                ["targets", "show"], ["evidence", "add"], ["serve"], ["db", "upgrade"]]
+    for command in commands:
+        assert "Example:" in sanctrack(*command, "--help").stdout, command
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_key_from_cli_works_against_a_served_api(unused_tcp_port: int) -> None:
+    out = sanctrack("keys", "create", "--name", "e2e", "--scope", "write").stdout
+    key = out.strip().splitlines()[-1].split()[-1]
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port),
+                               "--no-workers"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{unused_tcp_port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {key}"}
+        target = httpx.post(f"{base}/v1/targets", headers=headers,
+                            json={"kind": "person", "name": "Ali Taqi", "tags": ["airport"]}).json()
+        for title in ("first", "second"):
+            r = httpx.post(f"{base}/v1/targets/{target['id']}/evidence", headers=headers,
+                           json={"source_type": "ngo_report", "title": title, "allegation": "other"})
+            assert r.status_code == 201, r.text
+        evidence = httpx.get(f"{base}/v1/targets/{target['id']}/evidence", headers=headers).json()
+        assert [e["title"] for e in evidence] == ["first", "second"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
