@@ -44,7 +44,12 @@ def create_app() -> FastAPI:
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
                             status_code=200 if ok else 503)
 
+    from app.console import install_console
+    from app.observability import install_observability
+
+    install_console(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_observability(app)  # metrics, JSON logs and rate limits wrap everything above
     app.add_middleware(RequestIdMiddleware)
     return app
 

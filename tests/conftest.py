@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("SANCTRACK_TEST_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-TEST_DB_NAME = f"sanctrack_test_{WORKER}"
+# One database per test process, so that parallel workers (and parallel runs) never share or drop each other's.
+TEST_DB_NAME = f"sanctrack_test_{os.getpid()}"
 TEST_DB_URL = make_url(ADMIN_URL).set(database=TEST_DB_NAME).render_as_string(hide_password=False)
 
 # Settings are read from the environment once; point them at the test database before any app module reads them.
@@ -62,6 +62,10 @@ def engine() -> Iterator[Engine]:
     engine = get_engine()
     yield engine
     engine.dispose()
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_sqlite_empty_database_upgrades_to_head_without_drift(tmp_path: Path) ->
 
 @pytest.fixture
 def empty_postgres():  # type: ignore[no-untyped-def]
-    name = "sanctrack_migration_check"
+    name = f"sanctrack_migration_check_{os.getpid()}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
