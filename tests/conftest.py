@@ -26,9 +26,10 @@ os.environ["SANCTRACK_DATABASE_URL"] = TEST_DB_URL
 os.environ.setdefault("SANCTRACK_SAMPLE_DATA", str((ROOT / ".." / "shared" / "data").resolve()))
 os.environ.setdefault("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", "true")
 os.environ.setdefault("SANCTRACK_LOG_JSON", "false")
+# Unit tests screen explicitly; the end-to-end tests turn this on for the processes they start.
+os.environ.setdefault("SANCTRACK_SCREEN_ON_CHANGE", "false")
 
-if (ROOT / "tests" / "support" / "servers.py").exists():  # TEMP until the servers module lands
-    pytest_plugins = ["tests.support.servers"]
+pytest_plugins = ["tests.support.servers"]
 
 
 def sample_data_dir() -> Path:
