@@ -48,8 +48,11 @@ class Settings(BaseSettings):
     stale_list_age_seconds: int = 2 * 86400
 
     # Matching
-    match_threshold: float = 0.70
-    auto_link_threshold: float = 0.97
+    # Screen a candidate against every entry right after it is created or edited (in the background).
+    screen_on_change: bool = True
+    # Both from bench/matching.py: best F1 around 0.80; no false alert at or above 0.95 (highest seen: 0.93).
+    match_threshold: float = 0.80
+    auto_link_threshold: float = 0.95
 
     # Webhooks
     webhook_allow_private: bool = False

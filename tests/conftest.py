@@ -7,6 +7,7 @@ other processes (CLI subprocesses, Celery workers) use ``committed_db``, which e
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ TEST_DB_URL = make_url(ADMIN_URL).set(database=TEST_DB_NAME).render_as_string(hi
 # Settings are read from the environment once; point them at the test database before any app module reads them.
 os.environ["SANCTRACK_DATABASE_URL"] = TEST_DB_URL
 os.environ.setdefault("SANCTRACK_SAMPLE_DATA", str((ROOT / ".." / "shared" / "data").resolve()))
+os.environ.setdefault("SANCTRACK_DATA_DIR", tempfile.mkdtemp(prefix="sanctrack-test-"))
 os.environ.setdefault("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", "true")
 os.environ.setdefault("SANCTRACK_LOG_JSON", "false")
 # Unit tests screen explicitly; the end-to-end tests turn this on for the processes they start.

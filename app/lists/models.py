@@ -54,8 +54,9 @@ class Snapshot(Base):
     unmapped: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     accepted_by: Mapped[str | None] = mapped_column(String(200))
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(300), default="")  # the name to restore the raw bytes under
+    # Conditional-GET validators from the download: {"etag", "last_modified"} or {"members": {name: [etag, lm]}}
+    validators: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class ListEntry(Base):

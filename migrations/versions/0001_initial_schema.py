@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 19:52:45.446425
+Create Date: 2026-11-24
 """
 from collections.abc import Sequence
 
@@ -170,8 +170,8 @@ def upgrade() -> None:
     sa.Column('unmapped', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('reject_reason', sa.Text(), nullable=True),
     sa.Column('accepted_by', sa.String(length=200), nullable=True),
-    sa.Column('etag', sa.String(length=500), nullable=True),
-    sa.Column('last_modified', sa.String(length=100), nullable=True),
+    sa.Column('filename', sa.String(length=300), nullable=False),
+    sa.Column('validators', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.CheckConstraint("source IN ('ofac_sdn', 'ofac_cons', 'un_sc', 'uk', 'eu_fsf')", name=op.f('ck_snapshots_source')),
     sa.CheckConstraint("status IN ('current', 'superseded', 'rejected', 'held')", name=op.f('ck_snapshots_status')),
     sa.ForeignKeyConstraint(['previous_id'], ['snapshots.id'], name=op.f('fk_snapshots_previous_id_snapshots')),
@@ -217,8 +217,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_target_tags_tag'), ['tag'], unique=False)
 
     op.create_table('events',
-    sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('occurred_at', app.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('target_id', sa.Integer(), nullable=True),
@@ -229,9 +229,9 @@ def upgrade() -> None:
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['snapshot_id'], ['snapshots.id'], name=op.f('fk_events_snapshot_id_snapshots')),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_events_target_id_targets'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_events')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_events_dedupe_key')),
-    sa.UniqueConstraint('seq', name=op.f('uq_events_seq'))
+    sa.UniqueConstraint('id', name=op.f('uq_events_id'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_events_occurred_at'), ['occurred_at'], unique=False)
