@@ -1,0 +1,342 @@
+"""An in-memory index of listed entries that finds the few names worth scoring for a query.
+
+Every token of every listed name yields blocking keys (see :meth:`app.matching.names.Token.keys`): its exact
+spelling, its spelling family and its consonant skeleton. Postings map a key to the names that have it. The
+skeleton posting of a token is (nearly) a superset of its other postings, so it is the token's "hit set".
+
+A query keeps as candidates the names that share hits with it on at least two of its words (set intersections,
+done in C), plus every name hit by a rare word alone (a misspelt other word must not hide "Lukashenka"). When
+there are more than ``cap`` candidates they are ranked by overlap, each shared word weighing by its rarity
+(a shared "fayyadh" says more than a shared "muhammad"). Only the candidates are scored, name by name; entries
+whose best name comes close to the threshold are then scored in full with :func:`app.matching.score.evaluate`,
+so the scores returned are exactly those of :func:`app.matching.score.score`.
+
+Identifiers are indexed too: a query carrying an identifier finds the entry that lists it whatever the names.
+
+Writers (``add``, ``remove``, ``rebuild``) serialize on a lock. Readers never lock: they take the current state
+once and only use posting sets through C-level operations (intersection, union, membership), which run whole
+under the GIL; a name or entry removed meanwhile reads as an empty slot and is skipped. ``rebuild`` builds a
+whole new state aside and swaps it in with one assignment.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from app.lists.records import Entry
+from app.matching.names import WEIGHT, NameForm, Token, compare_names
+from app.matching.query import MatchQuery
+from app.matching.score import MAX_CORROBORATION, EntryNames, MatchResult, evaluate, normalize_identifier
+
+# Alert (review) threshold. bench/matching.py: best F1 on names alone lies between 0.80 and 0.85; 0.80 keeps
+# more recall for a reviewed queue. (The service setting SANCTRACK_MATCH_THRESHOLD defaults to 0.70.)
+DEFAULT_THRESHOLD = 0.80
+# At or above this a link is accepted without review: bench/matching.py finds no false positive at this level,
+# with names alone or with birth dates and nationalities.
+AUTO_LINK_THRESHOLD = 0.95
+
+CANDIDATE_CAP = 200  # names scored at most per query
+RARE_WORD_NAMES = 40  # a word found in at most this many names brings all of them in on its own
+
+
+@dataclass(slots=True)
+class _Slot:
+    key: Hashable
+    entry: Entry
+    names: EntryNames
+    name_ids: tuple[int, ...]
+    identifiers: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _State:
+    slot_of: dict[Hashable, int] = field(default_factory=dict)
+    slots: list[_Slot | None] = field(default_factory=list)
+    free_slots: list[int] = field(default_factory=list)
+    # Names, by name id: the parsed form, its quality factor and its entry's slot (-1 once removed).
+    name_forms: list[NameForm | None] = field(default_factory=list)
+    name_quality: list[float] = field(default_factory=list)
+    name_slot: list[int] = field(default_factory=list)
+    free_names: list[int] = field(default_factory=list)
+    postings: dict[str, set[int]] = field(default_factory=dict)  # blocking key → name ids
+    id_postings: dict[str, set[int]] = field(default_factory=dict)  # identifier → slots
+    name_count: int = 0
+
+    def insert(self, key: Hashable, entry: Entry) -> None:
+        names = EntryNames.of(entry)
+        slot_index = self.free_slots.pop() if self.free_slots else len(self.slots)
+        name_ids = []
+        for form, quality in zip(names.forms, names.qualities, strict=True):
+            nid = self.free_names.pop() if self.free_names else len(self.name_forms)
+            if nid == len(self.name_forms):
+                self.name_forms.append(form)
+                self.name_quality.append(quality)
+                self.name_slot.append(slot_index)
+            else:
+                self.name_forms[nid] = form
+                self.name_quality[nid] = quality
+                self.name_slot[nid] = slot_index
+            for k in form.blocking_keys():
+                posting = self.postings.get(k)
+                if posting is None:
+                    self.postings[k] = {nid}
+                else:
+                    posting.add(nid)
+            name_ids.append(nid)
+        identifiers = tuple(
+            {v for v in (normalize_identifier(i.value) for i in entry.identifiers) if len(v) >= 4}
+        )
+        for value in identifiers:
+            self.id_postings.setdefault(value, set()).add(slot_index)
+        slot = _Slot(key, entry, names, tuple(name_ids), identifiers)
+        if slot_index == len(self.slots):
+            self.slots.append(slot)
+        else:
+            self.slots[slot_index] = slot
+        self.slot_of[key] = slot_index
+        self.name_count += len(name_ids)
+
+    def delete(self, key: Hashable) -> bool:
+        slot_index = self.slot_of.pop(key, None)
+        if slot_index is None:
+            return False
+        slot = self.slots[slot_index]
+        assert slot is not None
+        self.slots[slot_index] = None
+        for nid in slot.name_ids:
+            form = self.name_forms[nid]
+            self.name_slot[nid] = -1
+            self.name_forms[nid] = None
+            if form is not None:
+                for k in form.blocking_keys():
+                    posting = self.postings.get(k)
+                    if posting is not None:
+                        posting.discard(nid)
+                        if not posting:
+                            del self.postings[k]
+            self.free_names.append(nid)
+        for value in slot.identifiers:
+            posting = self.id_postings.get(value)
+            if posting is not None:
+                posting.discard(slot_index)
+                if not posting:
+                    del self.id_postings[value]
+        self.name_count -= len(slot.name_ids)
+        self.free_slots.append(slot_index)
+        return True
+
+
+class MatchIndex:
+    """Listed entries by a caller-chosen hashable key (the service uses ``(source, list_id)``)."""
+
+    def __init__(self, items: Iterable[tuple[Hashable, Entry]] = ()) -> None:
+        self._lock = threading.Lock()
+        self._state = _State()
+        items = list(items)
+        if items:
+            self.rebuild(items)
+
+    # -- writing -------------------------------------------------------------------------------------------------
+
+    def add(self, entry_key: Hashable, entry: Entry) -> None:
+        """Add an entry, or replace the one under the same key."""
+        with self._lock:
+            self._state.delete(entry_key)
+            self._state.insert(entry_key, entry)
+
+    def remove(self, entry_key: Hashable) -> bool:
+        """Remove an entry; False if the key was not indexed."""
+        with self._lock:
+            return self._state.delete(entry_key)
+
+    def rebuild(self, items: Iterable[tuple[Hashable, Entry]]) -> None:
+        """Replace the whole content: built aside, then swapped in, so searches meanwhile see the old content."""
+        state = _State()
+        for key, entry in items:
+            state.delete(key)
+            state.insert(key, entry)
+        with self._lock:
+            self._state = state
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._state.slot_of)
+
+    def __contains__(self, entry_key: object) -> bool:
+        return entry_key in self._state.slot_of
+
+    def get(self, entry_key: Hashable) -> Entry | None:
+        state = self._state
+        index = state.slot_of.get(entry_key)
+        slot = state.slots[index] if index is not None else None
+        return slot.entry if slot else None
+
+    def keys(self) -> list[Hashable]:
+        return list(self._state.slot_of)
+
+    def stats(self) -> dict[str, int]:
+        state = self._state
+        return {
+            "entries": len(state.slot_of),
+            "names": state.name_count,
+            "keys": len(state.postings),
+            "postings": sum(len(p) for p in state.postings.values()),
+        }
+
+    def candidates(
+        self, query: MatchQuery, cap: int = CANDIDATE_CAP, broad: bool = False
+    ) -> list[tuple[Hashable, Entry]]:
+        """The entries whose names share the most (rarity-weighted) keys with the query, best first, at most
+        ``cap``. This is the retrieval step alone, for callers that score candidates another way; ``broad`` also
+        brings in names sharing a single common word, as a full-text search engine would, to fill ``cap``.
+        """
+        state = self._state
+        seen: dict[int, None] = {}
+        for nid in _candidate_names(state, query.name_forms(), cap * 4 if broad else cap, broad, ranked=True):
+            if len(seen) >= cap:
+                break
+            slot_index = state.name_slot[nid]
+            if slot_index >= 0:
+                seen.setdefault(slot_index)
+        for slot_index in _identifier_slots(state, query):
+            seen.setdefault(slot_index)
+        out = []
+        for slot_index in seen:
+            slot = state.slots[slot_index]
+            if slot is not None:
+                out.append((slot.key, slot.entry))
+        return out
+
+    def search(
+        self,
+        query: MatchQuery,
+        limit: int = 10,
+        threshold: float = DEFAULT_THRESHOLD,
+        cap: int = CANDIDATE_CAP,
+    ) -> list[tuple[Hashable, Entry, MatchResult]]:
+        """Entries scoring at least ``threshold`` against the query, best first, at most ``limit``."""
+        state = self._state
+        forms = query.name_forms()
+        cache: dict = {}
+        # Best name similarity per entry among the candidate names.
+        best: dict[int, float] = {}
+        for nid in _candidate_names(state, forms, cap):
+            form = state.name_forms[nid]
+            slot_index = state.name_slot[nid]
+            if form is None or slot_index < 0:
+                continue
+            quality = state.name_quality[nid]
+            current = best.get(slot_index, 0.0)
+            if quality <= current:
+                continue
+            for q_form in forms:
+                sim = compare_names(q_form, form, cache, explain=False).similarity * quality
+                if sim > current:
+                    current = sim
+            best[slot_index] = current
+        # Corroborating facts add at most MAX_CORROBORATION; other names of the entry may do better than the
+        # candidates, which the full evaluation below considers.
+        corroborating = bool(query.birth_dates or query.nationalities)
+        floor = threshold - (MAX_CORROBORATION if corroborating else 0.0) - 0.02
+        shortlist = dict.fromkeys(slot_index for slot_index, sim in best.items() if sim >= floor)
+        shortlist.update(dict.fromkeys(_identifier_slots(state, query)))
+        hits: list[tuple[float, int, _Slot]] = []
+        for slot_index in shortlist:
+            slot = state.slots[slot_index]
+            if slot is None:
+                continue
+            result = evaluate(query, forms, slot.entry, slot.names, cache, explain=False)
+            if result.score >= threshold:
+                hits.append((result.score, slot_index, slot))
+        hits.sort(key=lambda h: (-h[0], h[1]))
+        return [
+            (slot.key, slot.entry, evaluate(query, forms, slot.entry, slot.names, cache, explain=True))
+            for _, _, slot in hits[:limit]
+        ]
+
+
+def _identifier_slots(state: _State, query: MatchQuery) -> list[int]:
+    out: list[int] = []
+    for _, value in query.identifiers:
+        posting = state.id_postings.get(normalize_identifier(value or ""))
+        if posting:
+            out.extend(posting)
+    return out
+
+
+def _hit_set(postings: dict[str, set[int]], token: Token) -> tuple[set[int], set[int]]:
+    """The names sharing this token's skeleton (or spelling family), and those sharing its exact spelling."""
+    broad: set[int] | None = None
+    exact: set[int] | None = None
+    variants = (token, token.bare) if token.bare is not None else (token,)
+    for variant in variants:
+        keys = variant.own_keys()
+        wide = postings.get(keys[-1]) if keys else None  # skeleton when it has one, else spelling family
+        if wide:
+            broad = wide if broad is None else broad | wide
+        if not variant.abjad:
+            tight = postings.get("t" + variant.text)
+            if tight:
+                exact = tight if exact is None else exact | tight
+    return broad or set(), exact or set()
+
+
+def _candidate_names(
+    state: _State, forms: list[NameForm], cap: int, broad: bool = False, ranked: bool = False
+) -> list[int]:
+    """Name ids worth scoring, at most ``cap``; in order of overlap when ``ranked`` (or when there were more)."""
+    postings = state.postings
+    total = max(state.name_count, 1)
+    tokens: list[Token] = []
+    seen: set[int] = set()
+    for form in forms:
+        light_only = all(t.weight < WEIGHT["generic"] for t in form.tokens)
+        for token in form.tokens:
+            if (token.weight >= WEIGHT["generic"] or light_only) and id(token) not in seen:
+                seen.add(id(token))
+                tokens.append(token)
+    info = []
+    for token in tokens:
+        hits, exact = _hit_set(postings, token)
+        if hits:
+            rarity = token.weight * math.log(1.0 + total / len(hits))
+            info.append((rarity, hits, exact))
+    if not info:
+        return []
+    candidates: set[int] = set()
+    if len(info) == 1:
+        _, hits, exact = info[0]
+        candidates = set(exact) if len(hits) > cap and exact and not broad else set(hits)
+    else:
+        for a in range(len(info)):
+            for b in range(a + 1, len(info)):
+                candidates |= info[a][1] & info[b][1]
+        for _, hits, _ in info:
+            if len(hits) <= RARE_WORD_NAMES:
+                candidates |= hits
+    if broad and len(candidates) < cap:
+        for _, hits, _ in info:
+            candidates |= hits
+    elif len(candidates) <= cap and not ranked:
+        return list(candidates)
+    query_length = max(len(form.tokens) for form in forms)
+    name_forms = state.name_forms
+    scored = []
+    for nid in candidates:
+        overlap = 0.0
+        for rarity, hits, exact in info:
+            if nid in exact:
+                overlap += rarity
+            elif nid in hits:
+                overlap += 0.7 * rarity
+        # Among names sharing as much, those of the query's length are the closer ones ("Muhammad al-Muhammad"
+        # among thousands of names with a Muhammad).
+        form = name_forms[nid]
+        overlap -= 0.05 * abs((len(form.tokens) if form is not None else 99) - query_length)
+        scored.append((overlap, nid))
+    return [nid for _, nid in heapq.nlargest(cap, scored)]

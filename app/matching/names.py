@@ -1,0 +1,1264 @@
+"""Name model: turn a listed or queried name into comparable tokens, and compare two names.
+
+A name becomes a list of :class:`Token`, compared in any order. Each token carries forms from strict to loose:
+
+* ``text``: the normalized Latin spelling (lower case, no diacritics or apostrophes), for exact agreement;
+* ``folded``: the spelling family. Consonant digraphs are folded (dh→d, th→t, kh→k, gh→g, q→k, sh→x, v→w, a c
+  before e/i is an s), vowels fall in two classes (a/e/i → a, o/u → u; a final i/e/y stays i), y and w are
+  vowels unless a vowel follows, and runs of vowels and doubled letters collapse. Falih/Faleh, Qasim/Kassem,
+  Husseini/Husaini, Mohammed/Muhammad, Borys/Boris each fold to one string;
+* ``skeleton``: the folded form without vowels after the first letter ("flh", "fyd", "hzblh");
+* ``coarse``: the skeleton without semivowels, with the consonants Arabic romanizations swap merged (t/d/z/s,
+  k/g). Arabic and Persian script write no short vowels, so a word read from them (``abjad``) is compared with
+  a Latin word by this outline alone. anyascii drops the alif and reads ض as d; this module romanizes Arabic
+  script itself (``ARABIC_LETTERS``), keeping long vowels as the folding expects.
+
+Words that carry little identity (Arabic articles, bin/ibn, titles, legal forms, generic words of organization
+names, Slavic patronymics) are dropped or weigh less, so "AL-FAYYADH, Falih" and "Faleh al Fayyad" align on the
+two words that matter. Spelling conventions of the field are normalized before any comparison: "Abd al-Rahman",
+"Abdul Rahman" and "Abdurrahman" become one word, as do "Nasr Allah" and "Nasrallah", "Saif al-Din" and
+"Saifuddin"; an attached article ("Alfayyadh", "Essaadi") is compared with and without.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from anyascii import anyascii
+from rapidfuzz.distance import Levenshtein
+
+# ---------------------------------------------------------------------------------------------------------------
+# Word classes
+
+# Stand-alone Arabic article spellings ("al-Fayyadh", "el Masri", "ul Haq"): they never identify anyone.
+ARTICLES = frozenset({"al", "el", "ul", "il"})
+# Sun-letter assimilated articles ("as-Sadr", "ad-Din", "ash-Shami"): only an article when hyphenated to a word,
+# because "as", "an", "at" are also ordinary words.
+ASSIMILATED_ARTICLES = frozenset(
+    {"ad", "adh", "an", "ar", "as", "ash", "at", "ath", "az", "ud", "ur", "us", "un"}
+)
+# Patronymic connectors: "bin Laden", "ibn Saud", "ould Abdallah", "binti".
+CONNECTORS = {
+    "bin": "bin",
+    "ibn": "bin",
+    "ben": "bin",
+    "bint": "bin",
+    "binti": "bin",
+    "bn": "bin",
+    "ould": "bin",
+    "uld": "bin",
+    "wuld": "bin",
+    "walad": "bin",
+}
+# Kunya "father of": a real part of the name, but a common one.
+KUNYA = {"abu": "abu", "abou": "abu", "abo": "abu", "abw": "abu", "bou": "abu", "aboo": "abu"}
+# Stand-alone forms that begin a theophoric "servant of ..." name; fused with the next word so that
+# "Abd al-Rahman", "Abdul Rahman", "Abdel Rahman", "Abdulrahman" and "Abdurrahman" are one token.
+ABD_FORMS = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdus"})
+_ABD_ATTACHED = re.compile(r"^abd(?:oul|ul|el|al|ol|ou|u)([a-z]{2,})$")
+_KUNYA_ATTACHED = re.compile(r"^(?:abu|abou)([bcdfghjklmnpqrstvwxz][a-z]{3,})$")
+# Second halves that are always written fused with the previous word in the lists' own Latin forms:
+# "Nasr Allah" = "Nasrallah", "Salah al-Din" = "Salahuddin", "Hizb Allah" = "Hizballah".
+FUSE_WITH_PREVIOUS = frozenset({"allah", "ullah", "din", "deen", "dine", "eddine", "uddin", "addin"})
+ABBREVIATED = {"mohd": "muhammad", "muhd": "muhammad", "md": "muhammad", "mhd": "muhammad"}
+
+# Honorifics and ranks: present or absent at the writer's whim.
+TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "hon",
+        "rev",
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "sheik",
+        "cheikh",
+        "haji",
+        "hajji",
+        "hadji",
+        "hajj",
+        "mullah",
+        "mulla",
+        "maulana",
+        "mawlana",
+        "maulvi",
+        "mawlawi",
+        "mawlavi",
+        "qari",
+        "imam",
+        "hafiz",
+        "gen",
+        "general",
+        "col",
+        "colonel",
+        "maj",
+        "major",
+        "brig",
+        "brigadier",
+        "lt",
+        "lieutenant",
+        "capt",
+        "captain",
+        "adm",
+        "admiral",
+        "sgt",
+        "sergeant",
+        "commander",
+        "cdr",
+        # the honorific of descendants of the Prophet, given or left out: Seyyed Parviz FATTAH / FATTAH, Parviz
+        "sayyid",
+        "sayyed",
+        "seyed",
+        "seyyed",
+        "seyyid",
+        "syed",
+    }
+)
+
+# Legal forms that only ever name a legal form; dropped from organization names whatever the kind.
+LEGAL_FORMS = frozenset(
+    {
+        "llc",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "plc",
+        "gmbh",
+        "mbh",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "pao",
+        "oao",
+        "zao",
+        "ooo",
+        "tov",
+        "llp",
+        "fze",
+        "fzco",
+        "fzc",
+        "fzllc",
+        "pte",
+        "pvt",
+        "bhd",
+        "sdn",
+        "psc",
+        "wll",
+        "sarl",
+        "sas",
+        "srl",
+        "spa",
+        "sae",
+        "saog",
+        "bsc",
+        "qsc",
+        "kg",
+        "kgaa",
+        "company",
+        "co",
+        "cie",
+        "companyltd",
+        "sal",
+        "lp",
+        "ao",
+        "nv",
+        "bv",
+        "ag",
+        "oy",
+        "ab",
+        "sa",
+        "se",
+        "doo",
+        "dooel",
+        "ad",
+        "ead",
+        "kft",
+        "zrt",
+        "sro",
+        "as",
+        "aps",
+        "ou",
+        "uab",
+        "sia",
+        "est",
+        "establishment",
+        "jscl",
+        "jointstock",
+    }
+)
+# The subset that can also be an ordinary word or part of a person's name: only dropped when the name is known
+# not to be a person's, otherwise kept with a low weight.
+AMBIGUOUS_LEGAL_FORMS = frozenset(
+    {
+        "co",
+        "sa",
+        "se",
+        "ag",
+        "ab",
+        "as",
+        "ao",
+        "nv",
+        "bv",
+        "oy",
+        "ad",
+        "est",
+        "ou",
+        "sia",
+        "sal",
+        "spa",
+        "sas",
+        "kg",
+        "lp",
+        "sro",
+        "ead",
+        "doo",
+        "cie",
+    }
+)
+# Words of legal forms that are spelled out ("joint stock company", "limited liability partnership").
+LEGAL_FORM_WORDS = frozenset(
+    {
+        "joint",
+        "stock",
+        "liability",
+        "closed",
+        "open",
+        "public",
+        "private",
+        "partnership",
+        "societe",
+        "anonyme",
+        "sociedad",
+        "anonima",
+        "gesellschaft",
+        "obshchestvo",
+        "s",
+    }
+)
+# Frequent words of organization names that say little on their own.
+GENERIC_ORG_WORDS = frozenset(
+    {
+        "trading",
+        "trade",
+        "general",
+        "international",
+        "intl",
+        "group",
+        "holding",
+        "holdings",
+        "industries",
+        "industrial",
+        "industry",
+        "services",
+        "service",
+        "enterprise",
+        "enterprises",
+        "import",
+        "export",
+        "commercial",
+        "investment",
+        "investments",
+        "national",
+        "global",
+        "shipping",
+        "logistics",
+        "management",
+        "development",
+        "foundation",
+        "association",
+        "organization",
+        "organisation",
+        "center",
+        "centre",
+        "institute",
+        "ministry",
+        "department",
+        "office",
+        "bank",
+        "petrochemical",
+        "engineering",
+        "technology",
+        "technologies",
+        "solutions",
+        "systems",
+        "products",
+        "production",
+        "manufacturing",
+        "factory",
+        "plant",
+        "agency",
+        "committee",
+        "council",
+        "network",
+        "media",
+        "security",
+        "energy",
+        "oil",
+        "gas",
+        "petroleum",
+        "construction",
+        "consulting",
+        "marine",
+        "maritime",
+        "airlines",
+        "aviation",
+        "charity",
+        "society",
+        "brigade",
+        "brigades",
+        "battalion",
+        "front",
+        "movement",
+        "army",
+        "forces",
+        "force",
+        "party",
+    }
+)
+STOPWORDS = frozenset(
+    {
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+        "on",
+        "at",
+        "to",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "la",
+        "le",
+        "les",
+        "des",
+        "du",
+        "et",
+        "y",
+        "e",
+        "und",
+        "der",
+        "die",
+        "van",
+        "von",
+        "fur",
+        "fuer",
+        "pour",
+        "en",
+        "i",
+    }
+)
+
+# Weights of token classes in a name score (an ordinary word weighs 1).
+WEIGHT = {
+    "word": 1.0,
+    "patronymic": 0.5,
+    "kunya": 0.5,
+    "initial": 0.3,
+    "generic": 0.35,
+    "connector": 0.15,
+    "title": 0.1,
+    "stopword": 0.1,
+    "legal": 0.3,
+}
+# East Slavic patronymics (Romanovich, Ivanovna, Mykolaiovych): lists and documents give or omit them at will.
+_PATRONYMIC_RE = re.compile(
+    r"^[a-z]{3,}(?:ovich|evich|ovych|evych|ievich|iovych|ovna|evna|ivna|ichna|yevich|yevna)$"
+)
+
+PERSON_KINDS = frozenset({"person"})
+NON_PERSON_KINDS = frozenset({"organization", "vessel", "aircraft", "other"})
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scripts
+
+# Arabic-script letters to a consonantal Latin spelling, read the way the lists romanize them. Long vowels are kept
+# as vowels (ا → a, و → w, ي → y: the folding decides whether w/y are consonants), short vowels are not written.
+# anyascii maps alif to nothing and ض/ظ ambiguously; the lists' romanizations decide here.
+ARABIC_LETTERS = {
+    "ا": "a",
+    "أ": "a",
+    "إ": "a",
+    "آ": "a",
+    "ٱ": "a",
+    "ء": "",
+    "ؤ": "",
+    "ئ": "",
+    "ى": "a",
+    "ب": "b",
+    "ت": "t",
+    "ث": "th",
+    "ج": "j",
+    "ح": "h",
+    "خ": "kh",
+    "د": "d",
+    "ذ": "dh",
+    "ر": "r",
+    "ز": "z",
+    "س": "s",
+    "ش": "sh",
+    "ص": "s",
+    "ض": "dh",
+    "ط": "t",
+    "ظ": "z",
+    "ع": "",
+    "غ": "gh",
+    "ف": "f",
+    "ق": "q",
+    "ك": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "ة": "",
+    "و": "w",
+    "ي": "y",
+    # Persian and Urdu
+    "پ": "p",
+    "چ": "ch",
+    "ژ": "zh",
+    "گ": "g",
+    "ک": "k",
+    "ی": "y",
+    "ۀ": "",
+    "ہ": "h",
+    "ھ": "h",
+    "ۃ": "",
+    "ٹ": "t",
+    "ڈ": "d",
+    "ڑ": "r",
+    "ں": "n",
+    "ے": "y",
+    "ې": "y",
+    "ێ": "y",
+    "ڤ": "v",
+    "ڭ": "ng",
+    "ـ": "",  # tatweel, a stretching stroke
+}
+# The same letters written in the alphabet of folded forms (one character per sound, see fold()), so that letters
+# written next to each other never read as a digraph (ط + ه is "t" + "h", not "th").
+ARABIC_FOLDED = {
+    **{k: v for k, v in ARABIC_LETTERS.items() if len(v) <= 1},
+    "ث": "t",
+    "خ": "k",
+    "ذ": "d",
+    "ش": "x",
+    "ض": "d",
+    "غ": "g",
+    "ق": "k",
+    "چ": "c",
+    "ژ": "j",
+    "ڤ": "w",
+    "ڭ": "n",
+}
+# Letters whose absence/presence at the start of a word reads as a vowel in romanization (Omar/Umar, Ali, Abd).
+ARABIC_INITIAL_VOWELS = frozenset("اأإآٱع")
+ARABIC_DIGITS = {chr(0x0660 + i): str(i) for i in range(10)} | {chr(0x06F0 + i): str(i) for i in range(10)}
+
+
+def _is_arabic(ch: str) -> bool:
+    code = ord(ch)
+    return 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0x08A0 <= code <= 0x08FF
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF
+
+
+def _is_hangul(ch: str) -> bool:
+    code = ord(ch)
+    return 0xAC00 <= code <= 0xD7A3
+
+
+def _arabic_word(word: str) -> tuple[str, str]:
+    """Romanize one Arabic-script word (article handled by the caller): a readable consonantal spelling, and the
+    same in the alphabet of folded forms."""
+    readable: list[str] = []
+    letters: list[str] = []
+    for i, ch in enumerate(word):
+        if i == 0 and ch in ARABIC_INITIAL_VOWELS:
+            readable.append("a")
+            letters.append("a")
+        elif ch in ARABIC_LETTERS:
+            readable.append(ARABIC_LETTERS[ch])
+            letters.append(ARABIC_FOLDED[ch])
+        elif ch in ARABIC_DIGITS:
+            readable.append(ARABIC_DIGITS[ch])
+            letters.append(ARABIC_DIGITS[ch])
+        elif unicodedata.category(ch) == "Mn":  # harakat and shadda: optional marks, not in most writing
+            continue
+        else:
+            other = anyascii(ch).lower()
+            readable.append(other)
+            letters.append(other)
+    return "".join(readable), "".join(letters)
+
+
+def _split_arabic_article(word: str) -> tuple[bool, str]:
+    # "الله" is the word Allah, not an article plus a word.
+    if word.startswith("ال") and len(word) > 3 and word not in ("الله", "اللہ"):
+        return True, word[2:]
+    if word.startswith("لل") and len(word) > 3:  # "li-l": "for the", rare in names but seen in organizations
+        return True, word[2:]
+    return False, word
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Folding
+
+
+_DIGRAPHS = (
+    ("sch", "x"),
+    ("tch", "c"),
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("sh", "x"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("dh", "d"),
+    ("th", "t"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("q", "k"),
+)
+_VOWEL_CLASS = {"a": "a", "e": "a", "i": "a", "o": "u", "u": "u"}
+# "ch" is its own sound (Chechen, Chavez); a "c" before e/i/y is an s (Lounici, Cecile), any other c a k.
+_C_RE = re.compile(r"(ch)|(c(?=[eiy]))|c")
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """The spelling-family form of one Latin token (see the module docstring)."""
+    s = text.replace("x", "ks")
+    if s.startswith("zh"):  # Zhukov, Zhang; inside a word it is as often z + h (Azhar, Mazhar)
+        s = "j" + s[2:]
+    if "c" in s:
+        s = _C_RE.sub(lambda m: "C" if m.group(1) else ("s" if m.group(2) else "k"), s)
+    for old, new in _DIGRAPHS:
+        if old in s:
+            s = s.replace(old, new)
+    # v is always a consonant (Ivanov), only then one with w (Javad/Jawad).
+    return _fold_letters(s.replace("C", "c")).replace("v", "w")
+
+
+@lru_cache(maxsize=200_000)
+def _fold_letters(s: str) -> str:
+    """Vowel classes, y/w as vowels unless a vowel follows, vowel runs and doubled letters collapsed."""
+    out: list[str] = []
+    n = len(s)
+    for i, ch in enumerate(s):
+        if ch in _VOWEL_CLASS:
+            out.append(_VOWEL_CLASS[ch])
+        elif ch in "yw":
+            # A consonant at the start or before a vowel ("Yasin", "Fayyad", "Jawad"), a vowel otherwise
+            # ("Husayni", "Abw", "Sergey").
+            j = i + 1
+            while j < n and s[j] == ch:
+                j += 1
+            following = s[j] if j < n else ""
+            consonant = i == 0 or following in _VOWEL_CLASS or (ch == "w" and following == "y")
+            if (
+                consonant
+                and ch == "y"
+                and following == "e"
+                and i > 0
+                and (s[i - 1] in "ie" or s[j + 1 : j + 2] in ("v", "w"))
+            ):
+                consonant = False  # Slavic iotated e: Podkopayev/Podkopaev, Matviyenko/Matvienko
+            out.append(ch if consonant else ("a" if ch == "y" else "u"))
+        else:
+            out.append(ch)
+    final_i = bool(out) and out[-1] in "au" and s[-1] in "eiy"
+    folded: list[str] = []
+    for ch in out:
+        if folded and (folded[-1] == ch or (ch in "au" and folded[-1] in "au")):
+            # A run of vowels is one vowel: Husain/Hussein/Husayn, Arkadii/Arkady, Moussa/Musa.
+            if ch == "a":
+                folded[-1] = "a"
+            continue
+        folded.append(ch)
+    if final_i:
+        # A final i/e/y stays apart from a final a: Rami is not Rima, Ali is not Alia.
+        folded[-1] = "i"
+    return "".join(folded)
+
+
+def skeleton_of(folded: str) -> str:
+    """Consonants of a folded token; a leading vowel stays as one marker so Omar/Umar/عمر agree."""
+    if not folded:
+        return ""
+    head = "a" if folded[0] in "aui" else folded[0]
+    return head + "".join(ch for ch in folded[1:] if ch not in "aui")
+
+
+# Letters a romanization of Arabic script may render one for another: ث is th, s or t; ذ dh, z or d; ض d, dh or
+# z; ظ z, dh or th; ق q, k or g. The semivowels y/w may be long vowels or consonants. Comparing a token read from
+# Arabic script with a Latin one, only this coarse consonant outline is trusted.
+# A Latin "sh" may be ش or س + ح (Ishaq), so x reads as s + h; a French "ch" is a ش too (Alouche, Akkacha).
+_COARSE = str.maketrans({"t": "d", "z": "d", "s": "d", "g": "k", "x": "dh", "c": "dh"})
+
+
+def coarse_of(skeleton: str) -> str:
+    if not skeleton:
+        return ""
+    rest = "".join(ch for ch in skeleton[1:] if ch not in "yw")
+    return (skeleton[0] + rest).translate(_COARSE)
+
+
+# Long legal-form and generic words by skeleton, to recognize them misspelt.
+_LONG_FORM_WORDS = {skeleton_of(fold(w)): w for w in sorted(LEGAL_FORMS | GENERIC_ORG_WORDS) if len(w) >= 5}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Token:
+    """One word of a name. Identity-compared: tokens are interned, so equal words share one object."""
+
+    text: str
+    folded: str
+    skeleton: str
+    coarse: str  # the consonant outline compared with words read from Arabic script (see coarse_of)
+    cls: str = "word"  # word, kunya, initial, generic, connector, title, stopword, legal
+    abjad: bool = False  # read from a script without short vowels: only the consonant outline is reliable
+    # The same word without an attached article ("alfayyadh" → "fayyadh"), compared as an alternative.
+    bare: Token | None = None
+    weight: float = 1.0  # WEIGHT[cls], kept on the token because it is read in every comparison
+
+    def own_keys(self) -> tuple[str, ...]:
+        """Blocking keys of this spelling: exact spelling ("t"), consonant skeleton ("s", or the spelling family
+        "f" when the skeleton has a single letter) and consonant outline ("c", for queries in Arabic script)."""
+        if self.abjad:
+            return ("c" + self.coarse,)
+        # the spelling family only where the skeleton is too short to find the word by ("Ali", "Abu")
+        keys = ["t" + self.text, "s" + self.skeleton if len(self.skeleton) >= 2 else "f" + self.folded]
+        if len(self.coarse) >= 2:
+            keys.append("c" + self.coarse)
+        return tuple(keys)
+
+    def keys(self) -> tuple[str, ...]:
+        """Blocking keys for the index: this spelling's and, with an attached article, the bare word's."""
+        if self.bare is None:
+            return self.own_keys()
+        return self.own_keys() + self.bare.own_keys()
+
+    def hit_key(self) -> str:
+        """The broadest key that still says "the same word": the skeleton, or for Arabic script the outline."""
+        if self.abjad or len(self.skeleton) < 2:
+            return "c" + self.coarse if self.abjad else "f" + self.folded
+        return "s" + self.skeleton
+
+
+@lru_cache(maxsize=300_000)
+def make_token(
+    text: str, cls: str = "word", abjad: bool = False, letters: str | None = None, parts: tuple[str, ...] = ()
+) -> Token:
+    """A token. For a word read from Arabic script, ``letters`` is its spelling in the folded alphabet. A word
+    fused from several (Abd + Rahman, Saif + Din) gives its ``parts``, folded one by one so that letters meeting
+    at the seam never read as a digraph (abd|haq is not "abdhaq" with a dh)."""
+    weight = WEIGHT[cls]
+    if abjad:
+        folded = _fold_letters(letters if letters is not None else text)
+        skeleton = skeleton_of(folded)
+        return Token(
+            text=text,
+            folded=folded,
+            skeleton=skeleton,
+            coarse=coarse_of(skeleton),
+            cls=cls,
+            abjad=True,
+            weight=weight,
+        )
+    folded = "".join(fold(p) for p in parts) if parts else fold(text)
+    skeleton = skeleton_of(folded)
+    bare = None
+    if (
+        cls == "word"
+        and len(text) >= 6
+        and text[:2] in ("al", "el")
+        and text not in _NOT_ATTACHED_ARTICLE
+        and not text.startswith(("alex", "aleks", "alejandr", "alessandr"))
+    ):
+        bare = make_token(text[2:], cls)
+    elif (
+        cls == "word"
+        and len(text) >= 6
+        and text[0] in "ae"
+        and text[1] == text[2]
+        and text[1] not in "aeiouy"
+    ):
+        # An assimilated article written on: Essaadi (as-Sa'adi), Eddarhi, Azzawi
+        bare = make_token(text[2:], cls)
+    return Token(
+        text=text,
+        folded=folded,
+        skeleton=skeleton,
+        coarse=coarse_of(skeleton),
+        cls=cls,
+        bare=bare,
+        weight=weight,
+    )
+
+
+# Western given names that begin with "al"/"el" but carry no Arabic article.
+_NOT_ATTACHED_ARTICLE = frozenset(
+    {
+        "albert",
+        "alberto",
+        "alfred",
+        "alfredo",
+        "alfonso",
+        "alphonse",
+        "alvaro",
+        "alberta",
+        "elbert",
+        "elvira",
+        "elmer",
+        "elsbeth",
+        "alwin",
+        "elliot",
+        "elliott",
+        "ellison",
+        "allison",
+        "allegra",
+        "elgin",
+        "alden",
+        "aldous",
+        "alston",
+        "alberts",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """A parsed name: its original text and its tokens in written order."""
+
+    original: str
+    tokens: tuple[Token, ...]
+    kind: str | None = None
+    abjad: bool = False  # some words were read from Arabic script
+    # Index of the first given name of a person's name ("Falih" in "AL-FAYYADH, Falih", "Barzan" in "BARZAN
+    # IBRAHIM HASAN"), -1 when not known or not a person's name.
+    lead: int = -1
+
+    def blocking_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for token in self.tokens:
+            if token.weight >= WEIGHT["generic"]:
+                keys.update(token.keys())
+        if not keys:  # a name made only of light words ("THE COMPANY") still needs to be found
+            for token in self.tokens:
+                keys.update(token.keys())
+        return keys
+
+
+_APOSTROPHES = "'`´ʻʼʽʾʿ’‘′"
+_APOSTROPHE_RE = re.compile("[" + re.escape(_APOSTROPHES) + "]")
+_ABBREVIATION_RE = re.compile(r"\b(?:[a-z]\.){2,}")
+_WORD_RE = re.compile(r"[a-z0-9]+|-|,")
+
+
+@dataclass(slots=True)
+class _Word:
+    text: str  # lower-case Latin (for Arabic script, a readable consonantal romanization)
+    letters: str | None = None  # Arabic script only: the spelling in the folded alphabet
+    hyphen: bool = False  # a hyphen follows ("al-", "Sepah-e")
+
+    @property
+    def abjad(self) -> bool:
+        return self.letters is not None
+
+
+def _raw_words(text: str) -> list[_Word]:
+    """Split a name into words in written order, romanizing as needed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u200c", "").replace("\u200d", "")  # Persian zero-width non-joiner inside words
+    words: list[_Word] = []
+    # Split into runs of Arabic-script words and everything else, keeping order.
+    for chunk in re.split(r"([\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF]+)", text):
+        if not chunk:
+            continue
+        if _is_arabic(chunk[0]):
+            has_article, bare = _split_arabic_article(chunk)
+            if bare in ("الله", "اللہ"):
+                words.append(_Word("allah"))
+            elif has_article and bare in ("دين", "دین"):  # "Saif al-Din": fused with the previous word below
+                words.append(_Word("din"))
+            else:
+                readable, letters = _arabic_word(bare)
+                if readable:
+                    words.append(_Word(readable, letters))
+            continue
+        words.extend(_latin_words(_romanize(chunk)))
+    return words
+
+
+def _romanize(chunk: str) -> str:
+    if all(ord(ch) < 0x80 for ch in chunk):
+        return chunk
+    parts = []
+    for ch in chunk:
+        if _is_cjk(ch):
+            # One syllable per character; lists write "XI Jinping", the concatenation pass rejoins given names.
+            parts.append(" " + anyascii(ch) + " ")
+        elif _is_hangul(ch):
+            syllable = anyascii(ch).lower()
+            # Revised Romanization (anyascii) → the McCune-Reischauer-like spellings of the lists:
+            # Gim/Kim, Jeong/Jong, Eun/Un.
+            syllable = syllable.replace("eo", "o").replace("eu", "u")
+            if syllable.startswith("g"):
+                syllable = "k" + syllable[1:]
+            parts.append(" " + syllable + " ")
+        elif ch in "жЖ":
+            parts.append("dzh")  # ж is always one sound; a Latin "zh" inside a word may be z + h
+        else:
+            parts.append(anyascii(ch))
+    return "".join(parts)
+
+
+def _latin_words(text: str) -> list[_Word]:
+    text = text.lower()
+    text = _APOSTROPHE_RE.sub("", text)
+    text = _ABBREVIATION_RE.sub(lambda m: m.group(0).replace(".", ""), text)
+    pieces = _WORD_RE.findall(text)
+    words: list[_Word] = []
+    for i, piece in enumerate(pieces):
+        if piece == "-":
+            continue
+        if piece == ",":
+            if words and words[-1].text != ",":
+                words.append(_Word(","))  # "SURNAME, Given": where the given names begin
+            continue
+        words.append(_Word(piece, None, i + 1 < len(pieces) and pieces[i + 1] == "-"))
+    return words
+
+
+def _kind_class(kind: str | None) -> str:
+    if kind in PERSON_KINDS:
+        return "person"
+    if kind in NON_PERSON_KINDS:
+        return "org"
+    return "unknown"
+
+
+@lru_cache(maxsize=200_000)
+def parse_name(name: str, kind: str | None = None) -> NameForm:
+    """Parse a name as written on a list or in a query. ``kind`` is an Entry kind or None when unknown."""
+    kind_class = _kind_class(kind)
+    words = _raw_words(name)
+    comma = next((i for i, w in enumerate(words) if w.text == ","), -1)
+    given_from = 0  # token index where the given names begin
+    if comma >= 0:
+        words = [w for w in words if w.text != ","]
+    tokens: list[Token] = []
+    pending_abd = False
+    n = len(words)
+    for i, w in enumerate(words):
+        if i == comma:
+            given_from = len(tokens) + (1 if pending_abd else 0)
+        word, abjad = w.text, w.abjad
+        has_next = i + 1 < n
+        if not abjad:
+            if has_next and (word in ARTICLES or (w.hyphen and word in ASSIMILATED_ARTICLES)):
+                continue
+            if word in ("e", "i") and not w.hyphen and i > 0 and words[i - 1].hyphen:
+                continue  # Persian ezafe "Sepah-e Qods"
+            word = ABBREVIATED.get(word, word)
+        # "servant of": fuse with the next word
+        if pending_abd:
+            pending_abd = False
+            tokens.append(_abd_token(word, w.letters))
+            continue
+        if word in ABD_FORMS and has_next:
+            pending_abd = True
+            continue
+        attached = _ABD_ATTACHED.match(word)
+        if attached and word not in ABD_FORMS:
+            letters_match = _ABD_ATTACHED.match(w.letters) if abjad else None
+            letters = letters_match.group(1) if letters_match else w.letters
+            tokens.append(_abd_token(attached.group(1), letters))
+            continue
+        kunya = _KUNYA_ATTACHED.match(word) if not abjad and kind_class != "org" else None
+        if kunya:  # "Abubakar", "Abouzeid": the kunya written on
+            tokens.append(make_token("abu", "kunya"))
+            tokens.append(
+                make_token(kunya.group(1), _word_class(kunya.group(1), False, kind_class, i, n + 1))
+            )
+            continue
+        if word in FUSE_WITH_PREVIOUS and tokens and tokens[-1].cls == "word":
+            previous = tokens.pop()
+            tail = "allah" if word in ("allah", "ullah") else "din"
+            # a vowel at the seam, as the Latin forms write one (Sa'd al-Din: Saduddin, not Sadin)
+            letters = (previous.folded + ("alah" if tail == "allah" else "adin")) if previous.abjad else None
+            parts = () if previous.abjad else (previous.text, tail)
+            tokens.append(make_token(previous.text + tail, "word", previous.abjad, letters, parts))
+            continue
+        cls = _word_class(word, abjad, kind_class, i, n)
+        if cls == "stopword" and len(word) == 1 and i > 0 and words[i - 1].hyphen:
+            cls = "word"  # a letter hyphenated to a name is part of it: ISIS-K is not ISIS
+        if cls == "dropped":
+            continue
+        if cls == "kunya":
+            tokens.append(make_token("abu", cls))
+        elif cls == "connector":
+            tokens.append(make_token("bin", cls))
+        else:
+            tokens.append(make_token(word, cls, abjad, w.letters))
+    if pending_abd:  # "Abd" as the last word: keep it as written
+        tokens.append(make_token("abd", "word"))
+    if not tokens or all(t.weight < WEIGHT["word"] for t in tokens):
+        # Nothing but light words ("GENERAL TRADING CO", "AO"): they are the name, weigh them fully.
+        tokens = [make_token(w.text, "word", w.abjad, w.letters) for w in words]
+    lead = -1
+    if kind_class != "org" and len(tokens) >= 2:
+        lead = next(
+            (k for k in range(min(given_from, len(tokens) - 1), len(tokens)) if tokens[k].cls == "word"), -1
+        )
+    return NameForm(
+        original=name,
+        tokens=tuple(tokens),
+        kind=kind,
+        abjad=any(t.abjad for t in tokens),
+        lead=lead,
+    )
+
+
+def _abd_token(word: str, letters: str | None) -> Token:
+    if letters is None:
+        fused = _fuse_abd("abd", word)
+        return make_token(fused, "word", parts=("abd", fused[3:]))
+    return make_token(_fuse_abd("abd", word), "word", True, _fuse_abd("abd", letters))
+
+
+def _fuse_abd(head: str, word: str) -> str:
+    # "al-Rahman" after "Abd", or an assimilated "rrahman" from "Abdurrahman"
+    for article in ("al", "el", "ul"):
+        if word.startswith(article) and len(word) > len(article) + 2 and word != "allah":
+            word = word[len(article) :]
+            break
+    if word == "allah":
+        word = "lah"
+    elif len(word) > 2 and word[0] == word[1]:
+        word = word[1:]
+    return head + word
+
+
+def _word_class(word: str, abjad: bool, kind_class: str, position: int, count: int) -> str:
+    if abjad:
+        if word in KUNYA:
+            return "kunya"
+        if word in ("bn", "wld"):  # بن, ولد (ould)
+            return "connector"
+        return "word"
+    if len(word) == 1 and word.isalpha():
+        return "initial" if kind_class != "org" else "stopword"
+    if word in CONNECTORS and 0 < position < count - 1:
+        return "connector"
+    if kind_class != "org" and count > 2 and _PATRONYMIC_RE.match(word):
+        return "patronymic"
+    if word in KUNYA and position < count - 1:
+        return "kunya"
+    if word in TITLES and count > 1:
+        return "title"
+    if kind_class == "person":
+        return "word"
+    if word not in LEGAL_FORMS and word not in GENERIC_ORG_WORDS and len(word) >= 5:
+        # A misspelt legal form or generic word ("LIMMITED", "INTERNATTIONAL") is still one.
+        word = _LONG_FORM_WORDS.get(skeleton_of(fold(word)), word)
+    if word in LEGAL_FORMS:
+        if kind_class == "org" or word not in AMBIGUOUS_LEGAL_FORMS:
+            return "dropped"
+        return "legal"  # an unknown kind: "AS" may be a legal form, or not
+    if word in LEGAL_FORM_WORDS and kind_class == "org":
+        return "legal"
+    if word in STOPWORDS and count > 1:
+        return "stopword"
+    if kind_class == "org" and word in GENERIC_ORG_WORDS:
+        return "generic"
+    return "word"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Comparing
+
+
+def token_similarity(a: Token, b: Token) -> float:
+    """Similarity of two tokens in [0, 1]: 1 for the same spelling, ~0.95 for the same spelling family."""
+    if a is b or a.text == b.text:
+        return 1.0
+    if a.cls in _EXACT_ONLY or b.cls in _EXACT_ONLY:
+        return 0.0  # connectors, stopwords, legal forms count only spelled alike ("bin", "of", "ltd")
+    best = _token_similarity(a, b)
+    # An attached article ("alfayyadh" against "fayyadh") costs a little, the rest compares as usual.
+    if a.bare is not None:
+        best = max(best, 0.98 * _token_similarity(a.bare, b))
+    if b.bare is not None:
+        best = max(best, 0.98 * _token_similarity(a, b.bare))
+        if a.bare is not None:
+            best = max(best, _token_similarity(a.bare, b.bare))
+    return best
+
+
+def _token_similarity(a: Token, b: Token) -> float:
+    if a.text == b.text:
+        return 1.0
+    if a.cls == "initial" or b.cls == "initial":
+        return 0.9 if a.text[0] == b.text[0] else 0.0
+    if a.abjad or b.abjad:
+        # Only the consonant outline is comparable; short outlines agree by chance more often.
+        if a.coarse == b.coarse:
+            return _OUTLINE_MATCH[min(len(a.coarse), 3)]
+        if a.coarse.rstrip("h") == b.coarse.rstrip("h"):
+            return 0.88  # a final h the other script does not write: Mullah/ملا, Fatimah/فاطمة
+        sim = Levenshtein.normalized_similarity(a.coarse, b.coarse)
+        return 0.8 * sim if sim >= 0.75 else 0.0
+    text_sim = Levenshtein.normalized_similarity(a.text, b.text)
+    if a.folded == b.folded:
+        # One spelling family (Falih/Faleh, Qasim/Kassem); the more the letters differ, the less certain.
+        return 0.85 + 0.15 * text_sim * text_sim
+    folded_sim = Levenshtein.normalized_similarity(a.folded, b.folded)
+    if a.skeleton == b.skeleton and len(a.skeleton) >= 3:
+        # Same consonants, other vowels: Hassan/Hussein are two names; the more consonants agree, the likelier
+        # one name (Hizballah/Hezbollah, Lukashenko/Lukashenka).
+        return 0.62 + 0.03 * min(len(a.skeleton) - 3, 3) + 0.3 * folded_sim * folded_sim
+    if len(a.skeleton) < 3 or len(b.skeleton) < 3:
+        # In short words the vowels are most of the word (Mario, Mayra).
+        sim = 0.75 * folded_sim + 0.25 * text_sim
+    else:
+        # Consonants carry a name's identity more than vowels do (Fayyaz is not Fayyad).
+        skeleton_sim = Levenshtein.normalized_similarity(a.skeleton, b.skeleton)
+        sim = 0.45 * folded_sim + 0.15 * text_sim + 0.4 * skeleton_sim
+    if a.skeleton[:1] != b.skeleton[:1] and _FIRST_LETTER_CLASS.get(a.skeleton[:1], a.skeleton[:1]) != (
+        _FIRST_LETTER_CLASS.get(b.skeleton[:1], b.skeleton[:1])
+    ):
+        # Transliterations rarely change a name's first sound: Faleh and Saleh are two names.
+        sim *= 0.75
+    # What folding does not explain is a real difference: only near-identical words stay close.
+    sim = 0.9 - 2.0 * (0.9 - sim) if sim < 0.9 else sim
+    return sim if sim >= 0.5 else 0.0
+
+
+_OUTLINE_MATCH = (0.0, 0.8, 0.9, 0.93)
+
+_GENERIC_WEIGHT = WEIGHT["generic"]
+_EXACT_ONLY = frozenset({"connector", "stopword", "legal"})
+
+# First sounds that transliterations swap: Gamal/Jamal, Gim/Kim, Tsoi/Coi/Zoi, Yusuf/Jusuf.
+_FIRST_LETTER_CLASS = {"g": "j", "j": "j", "k": "k", "z": "z", "s": "s", "y": "j", "t": "t", "d": "t"}
+
+# Words of one name that the other lacks. When only one side has such words, one name is a shorter form of the
+# other (lists give more or fewer given names and patronymics than a brief): each costs OMISSION_COST of its
+# weight. When both sides have words the other lacks, the names disagree: each costs CONFLICT_COST.
+OMISSION_COST_QUERY = 0.5
+OMISSION_COST_ENTRY = 0.4
+CONFLICT_COST = 0.8
+# A name whose first given name stands where the other has a later one (see _lead_shifted) is discounted so.
+LEAD_SHIFT_FACTOR = 0.85
+# Pairs below this similarity are not aligned at all.
+MIN_PAIR = 0.6
+# A name that agrees on a single informative word out of several scores at most this.
+SINGLE_WORD_CAP = 0.62
+
+
+@dataclass(slots=True)
+class NameMatch:
+    similarity: float
+    pairs: list[tuple[str, str, float]] = field(default_factory=list)
+    unmatched_query: list[str] = field(default_factory=list)
+    unmatched_entry: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def compare_names(
+    query: NameForm, entry: NameForm, cache: dict | None = None, explain: bool = True
+) -> NameMatch:
+    """Align the tokens of two names in any order and score the alignment.
+
+    ``cache`` memoizes token similarities across many comparisons for the same query: {query token: {entry
+    token: similarity}} (tokens hash by identity).
+    """
+    q_tokens = query.tokens
+    e_tokens = entry.tokens
+    if not q_tokens or not e_tokens or (entry.abjad and not query.abjad):
+        # A listed name in Arabic script is there for queries in that script; its consonant outline is too
+        # loose a comparison for a Latin query, which the entry's Latin names serve.
+        return NameMatch(0.0)
+    if cache is None:
+        cache = {}
+    candidates: list[tuple[float, int, int]] = []
+    for i, qt in enumerate(q_tokens):
+        row = cache.get(qt)
+        if row is None:
+            row = cache[qt] = {}
+        for j, et in enumerate(e_tokens):
+            sim = row.get(et)
+            if sim is None:
+                sim = row[et] = token_similarity(qt, et)
+            if sim >= MIN_PAIR:
+                candidates.append((sim, i, j))
+    if not candidates:
+        return NameMatch(0.0, [], [t.text for t in q_tokens], [t.text for t in e_tokens])
+    q_used: dict[int, tuple[int, float]] = {}
+    e_used: set[int] = set()
+    if len(candidates) > 1:
+        candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    for sim, i, j in candidates:
+        if i in q_used or j in e_used:
+            continue
+        q_used[i] = (j, sim)
+        e_used.add(j)
+    joined: list[tuple[tuple[int, ...], tuple[int, ...], float]] = []
+    if (
+        len(q_tokens) - len(q_used) + len(e_tokens) - len(e_used) >= 3
+        and len(q_used) < len(q_tokens)
+        and (len(e_used) < len(e_tokens))
+    ):
+        joined = _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache)
+
+    num = 0.0
+    den = 0.0
+    informative_matched = 0
+    for i, (j, sim) in q_used.items():
+        # A query word matching a generic word of the entry ("Trading") is still a full agreement.
+        qw = q_tokens[i].weight
+        ew = e_tokens[j].weight
+        weight = qw if qw >= ew else ew
+        num += sim * weight
+        den += weight
+        if weight >= 1.0:
+            informative_matched += 1
+    joined_q: set[int] = set()
+    joined_e: set[int] = set()
+    for q_idx, e_idx, sim in joined:
+        weight = sum(q_tokens[i].weight for i in q_idx)
+        num += sim * weight
+        den += weight
+        informative_matched += 1
+        joined_q.update(q_idx)
+        joined_e.update(e_idx)
+    generic = WEIGHT["generic"]
+    q_extra = [qt.weight for i, qt in enumerate(q_tokens) if i not in q_used and i not in joined_q]
+    e_extra = [et.weight for j, et in enumerate(e_tokens) if j not in e_used and j not in joined_e]
+    # "Abu Muhammad" is not "Muhammad", nor "Hizballah Brigades" "Hizballah": kunya and generic words count as
+    # words the other name lacks.
+    q_informative = sum(1 for w in q_extra if w >= generic)
+    e_informative = sum(1 for w in e_extra if w >= generic)
+    extra_informative = q_informative + e_informative
+    if q_informative and e_informative:
+        den += CONFLICT_COST * (sum(q_extra) + sum(e_extra))
+    else:
+        den += OMISSION_COST_QUERY * sum(q_extra) + OMISSION_COST_ENTRY * sum(e_extra)
+    similarity = num / den if den else 0.0
+    if informative_matched <= 1 and extra_informative and similarity > SINGLE_WORD_CAP:
+        similarity = SINGLE_WORD_CAP
+    shifted = _lead_shifted(query, entry, q_used)
+    if shifted:
+        similarity *= LEAD_SHIFT_FACTOR
+    if not explain:
+        return NameMatch(similarity)
+    pairs = [(q_tokens[i].text, e_tokens[j].text, round(sim, 3)) for i, (j, sim) in sorted(q_used.items())]
+    for q_idx, e_idx, sim in joined:
+        pairs.append(
+            (
+                " ".join(q_tokens[i].text for i in q_idx),
+                " ".join(e_tokens[j].text for j in e_idx),
+                round(sim, 3),
+            )
+        )
+    return NameMatch(
+        similarity=similarity,
+        pairs=pairs,
+        unmatched_query=[t.text for i, t in enumerate(q_tokens) if i not in q_used and i not in joined_q],
+        unmatched_entry=[t.text for j, t in enumerate(e_tokens) if j not in e_used and j not in joined_e],
+        notes=[
+            "the first given name of one name is missing from the other, whose own first given name sits "
+            "further in: a relative's name (father/son)?"
+        ]
+        if shifted
+        else [],
+    )
+
+
+def _lead_shifted(query: NameForm, entry: NameForm, q_used: dict[int, tuple[int, float]]) -> bool:
+    """One name's first given name is unmatched while the other's matches a later word of it: "Barzan Ibrahim
+    Hasan" against "Mohammad Barzan Ibrahim Hasan" is the father against the son."""
+    ql, el = query.lead, entry.lead
+    if ql < 0 or el < 0:
+        return False
+    q_lead = q_used.get(ql)
+    e_lead_from = next((i for i, (j, _) in q_used.items() if j == el), None)
+    if q_lead is None and e_lead_from is not None and e_lead_from != ql:
+        return True
+    return e_lead_from is None and q_lead is not None and q_lead[0] != el
+
+
+def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
+    """Compare two adjacent unmatched words of one side, written together, with an unmatched word of the other:
+    "Hizb Allah"/"Hizballah", "Xi Jin Ping"/"Xi Jinping", "Mir Ahmad"/"Mirahmad"."""
+    joined = []
+    free_q = [i for i in range(len(q_tokens)) if i not in q_used]
+    free_e = [j for j in range(len(e_tokens)) if j not in e_used]
+    taken_q: set[int] = set()
+    taken_e: set[int] = set()
+    for side_a, side_b, free_a, free_b, query_side in (
+        (q_tokens, e_tokens, free_q, free_e, True),
+        (e_tokens, q_tokens, free_e, free_q, False),
+    ):
+        taken_a = taken_q if query_side else taken_e
+        taken_b = taken_e if query_side else taken_q
+        for k in range(len(free_a) - 1):
+            i1, i2 = free_a[k], free_a[k + 1]
+            if i2 != i1 + 1 or i1 in taken_a or i2 in taken_a:
+                continue
+            a1, a2 = side_a[i1], side_a[i2]
+            if a1.abjad != a2.abjad or a1.weight < _GENERIC_WEIGHT or a2.weight < _GENERIC_WEIGHT:
+                continue
+            combined = make_token(
+                a1.text + a2.text,
+                "word",
+                a1.abjad,
+                a1.folded + a2.folded if a1.abjad else None,
+                () if a1.abjad else (a1.text, a2.text),
+            )
+            best, best_j = 0.0, -1
+            for j in free_b:
+                if j in taken_b:
+                    continue
+                row = cache.get(combined)
+                if row is None:
+                    row = cache[combined] = {}
+                sim = row.get(side_b[j])
+                if sim is None:
+                    sim = row[side_b[j]] = token_similarity(combined, side_b[j])
+                if sim > best:
+                    best, best_j = sim, j
+            if best >= 0.85:
+                taken_a.update((i1, i2))
+                taken_b.add(best_j)
+                if query_side:
+                    joined.append(((i1, i2), (best_j,), best))
+                else:
+                    joined.append(((best_j,), (i1, i2), best))
+    return joined

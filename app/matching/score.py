@@ -1,0 +1,315 @@
+"""Score one query against one listed entry: the best name pair, qualified by the other facts both sides give.
+
+The name similarity is the base. Birth dates, nationality, kind and identifiers then add a little when they agree
+(corroborations) and take away when they disagree (contradictions). A shared identifier (passport, IMO number...)
+is near-certain on its own. Every result explains itself in plain JSON for the reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.lists.records import Entry
+from app.matching.names import NameForm, NameMatch, compare_names, parse_name
+from app.matching.query import MatchQuery
+
+# Name-quality factors: a weak alias (OFAC "weak a.k.a.", UN "low quality") is a nickname or a fragment, a former
+# name is still the same entity.
+QUALITY_FACTOR = {"strong": 1.0, "former": 0.97, "weak": 0.9}
+
+# Feature magnitudes, in score units.
+DOB_SAME_DAY = 0.08
+DOB_SAME_MONTH = 0.05
+DOB_SAME_YEAR = 0.04
+DOB_IN_RANGE = 0.03
+DOB_OTHER_DAY_SAME_YEAR = -0.04
+DOB_NEAR_YEAR = -0.04  # one or two years apart: estimated ages are often that far off
+DOB_FAR = -0.15  # three to five years apart
+DOB_VERY_FAR = -0.22  # more than five years apart
+NATIONALITY_SHARED = 0.03
+NATIONALITY_DISJOINT = -0.07
+KIND_MISMATCH = -0.25  # a person is not a company
+MAX_CORROBORATION = 0.1  # dates and countries support a name, they do not replace one
+IDENTIFIER_MATCH_FLOOR = 0.96
+IDENTIFIER_UNIQUE_MISMATCH = -0.3  # an IMO number or SWIFT code names exactly one object
+IDENTIFIER_PERSONAL_MISMATCH = -0.08  # people hold several passports over time
+
+UNIQUE_IDENTIFIER_TYPES = frozenset({"imo", "swift_bic", "lei", "mmsi"})
+PERSONAL_IDENTIFIER_TYPES = frozenset({"passport", "national_id", "tax_id"})
+
+
+@dataclass(slots=True)
+class MatchResult:
+    score: float
+    explanation: dict[str, Any]
+    identifier_match: bool = (
+        False  # an identifier of the query is on the entry: near-certain whatever the score
+    )
+
+    @property
+    def name_similarity(self) -> float:
+        return float(self.explanation.get("names", {}).get("similarity", 0.0))
+
+
+@dataclass(slots=True)
+class EntryNames:
+    """An entry's names parsed once (the index keeps these)."""
+
+    forms: tuple[NameForm, ...]
+    qualities: tuple[float, ...]
+    labels: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entry: Entry) -> EntryNames:
+        forms, qualities, labels = [], [], []
+        for name in entry.names:
+            form = parse_name(name.full, entry.kind)
+            if form.tokens:
+                forms.append(form)
+                qualities.append(QUALITY_FACTOR.get(name.quality, 1.0))
+                labels.append(name.quality)
+        return cls(tuple(forms), tuple(qualities), tuple(labels))
+
+
+def score(query: MatchQuery, entry: Entry) -> MatchResult:
+    """Score ``query`` against ``entry`` in [0, 1], with an explanation a reviewer can read."""
+    return evaluate(query, query.name_forms(), entry, EntryNames.of(entry), cache={}, explain=True)
+
+
+def best_name(
+    query_forms: Sequence[NameForm], names: EntryNames, cache: dict | None, explain: bool
+) -> tuple[float, NameMatch | None, int, int]:
+    """The best (query name, entry name) pair: its weighted similarity, the match, and both indexes."""
+    best_sim, best_match, best_q, best_e = 0.0, None, -1, -1
+    for qi, q_form in enumerate(query_forms):
+        for ei, e_form in enumerate(names.forms):
+            quality = names.qualities[ei]
+            if quality * 1.0 <= best_sim:
+                continue
+            match = compare_names(q_form, e_form, cache, explain=False)
+            weighted = match.similarity * quality
+            if weighted > best_sim:
+                best_sim, best_match, best_q, best_e = weighted, match, qi, ei
+    if explain and best_match is not None:
+        best_match = compare_names(query_forms[best_q], names.forms[best_e], cache, explain=True)
+    return best_sim, best_match, best_q, best_e
+
+
+def evaluate(
+    query: MatchQuery,
+    query_forms: Sequence[NameForm],
+    entry: Entry,
+    names: EntryNames,
+    cache: dict | None = None,
+    explain: bool = True,
+) -> MatchResult:
+    name_score, match, qi, ei = best_name(query_forms, names, cache, explain)
+    features: dict[str, float] = {"name": round(name_score, 4)}
+    contradictions: list[str] = []
+    corroborations: list[str] = []
+
+    dob = _birth_date_feature(query.birth_dates, entry.birth_dates, corroborations, contradictions)
+    nationality = _nationality_feature(
+        query.nationalities, [*entry.nationalities, *entry.citizenships], corroborations, contradictions
+    )
+    kind = _kind_feature(query.kind, entry.kind, contradictions)
+    support = min(max(dob, 0.0) + max(nationality, 0.0), MAX_CORROBORATION)
+    total = name_score + support + min(dob, 0.0) + min(nationality, 0.0) + kind
+
+    identifier = 0.0
+    id_match, id_penalty = _identifier_feature(query.identifiers, entry, corroborations, contradictions)
+    if id_match:
+        # A shared identifier decides the match; a poor name agreement still shows in the last points.
+        target = IDENTIFIER_MATCH_FLOOR + (1.0 - IDENTIFIER_MATCH_FLOOR) * name_score
+        identifier = max(target - total, 0.0)
+    else:
+        identifier = id_penalty
+    total += identifier
+    total = min(max(total, 0.0), 1.0)
+
+    features.update(
+        birth_date=round(dob, 4),
+        nationality=round(nationality, 4),
+        kind=round(kind, 4),
+        identifier=round(identifier, 4),
+    )
+    explanation: dict[str, Any] = {
+        "features": features,
+        "contradictions": contradictions,
+        "corroborations": corroborations,
+        "identifier_match": id_match,
+    }
+    if explain:
+        explanation["names"] = _names_explanation(query_forms, names, match, qi, ei, name_score)
+    else:
+        explanation["names"] = {"similarity": round(name_score, 4)}
+    return MatchResult(score=round(total, 4), explanation=explanation, identifier_match=id_match)
+
+
+def _names_explanation(query_forms, names: EntryNames, match, qi: int, ei: int, name_score: float) -> dict:
+    if match is None or qi < 0:
+        return {
+            "query": query_forms[0].original if query_forms else "",
+            "entry": None,
+            "quality": None,
+            "similarity": 0.0,
+            "tokens": [],
+        }
+    return {
+        "query": query_forms[qi].original,
+        "entry": names.forms[ei].original,
+        "quality": names.labels[ei],
+        "similarity": round(name_score, 4),
+        "tokens": [[q, e, sim] for q, e, sim in match.pairs],
+        "unmatched_query": match.unmatched_query,
+        "unmatched_entry": match.unmatched_entry,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Birth dates
+
+_DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    text: str
+    lo: tuple[int, int, int]
+    hi: tuple[int, int, int]
+    precision: str  # day, month, year, range
+
+    @property
+    def years(self) -> tuple[int, int]:
+        return self.lo[0], self.hi[0]
+
+
+def parse_birth_date(value: str) -> _Span | None:
+    """An ISO partial date ("1956-03-27", "1956-03", "1956") or a range of them ("1950/1955")."""
+    if not value:
+        return None
+    if "/" in value:
+        start, _, end = value.partition("/")
+        a, b = parse_birth_date(start), parse_birth_date(end)
+        if a is None or b is None:
+            return None
+        return _Span(value, min(a.lo, b.lo), max(a.hi, b.hi), "range")
+    m = _DATE_RE.match(value)
+    if not m:
+        return None
+    year = int(m.group(1))
+    if m.group(3):
+        day = (year, int(m.group(2)), int(m.group(3)))
+        return _Span(value, day, day, "day")
+    if m.group(2):
+        month = int(m.group(2))
+        return _Span(value, (year, month, 1), (year, month, 31), "month")
+    return _Span(value, (year, 1, 1), (year, 12, 31), "year")
+
+
+def _compare_dates(q: _Span, e: _Span) -> tuple[float, str]:
+    if q.precision == "day" and e.precision == "day":
+        if q.lo == e.lo:
+            return DOB_SAME_DAY, "same day"
+        if q.lo[0] == e.lo[0]:
+            return DOB_OTHER_DAY_SAME_YEAR, "same year, other day"
+    overlap = q.lo <= e.hi and e.lo <= q.hi
+    if overlap:
+        if q.precision == "range" or e.precision == "range":
+            return DOB_IN_RANGE, "within range"
+        if q.precision != "year" and e.precision != "year" and q.lo[:2] == e.lo[:2]:
+            return DOB_SAME_MONTH, "same month"
+        return DOB_SAME_YEAR, "same year"
+    gap = max(q.lo[0] - e.hi[0], e.lo[0] - q.hi[0])
+    if gap <= 2:
+        return DOB_NEAR_YEAR, f"{gap} year{'s' if gap > 1 else ''} apart"
+    if gap <= 5:
+        return DOB_FAR, f"{gap} years apart"
+    return DOB_VERY_FAR, f"{gap} years apart"
+
+
+def _birth_date_feature(
+    query_dates, entry_dates, corroborations: list[str], contradictions: list[str]
+) -> float:
+    q_spans = [s for s in (parse_birth_date(d) for d in query_dates) if s]
+    e_spans = [s for s in (parse_birth_date(d) for d in entry_dates) if s]
+    if not q_spans or not e_spans:
+        return 0.0
+    # The list's dates are alternatives: the most favourable pair decides.
+    best = max(((_compare_dates(q, e), q, e) for q in q_spans for e in e_spans), key=lambda x: x[0][0])
+    (value, why), q, e = best
+    text = f"born {q.text}, listed {e.text}" + (f" ({why})" if why else "")
+    if value > 0:
+        corroborations.append(text)
+    elif value < 0:
+        listed = ", ".join(s.text for s in e_spans)
+        contradictions.append(f"born {q.text}, listed {listed} ({why})")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Countries, kind, identifiers
+
+
+def _nationality_feature(query_countries, entry_countries, corroborations, contradictions) -> float:
+    q = {c.strip().upper() for c in query_countries if c and c.strip()}
+    e = {c.strip().upper() for c in entry_countries if c and c.strip()}
+    if not q or not e:
+        return 0.0
+    shared = q & e
+    if shared:
+        corroborations.append(f"nationality {', '.join(sorted(shared))} on both")
+        return NATIONALITY_SHARED
+    contradictions.append(f"nationality {', '.join(sorted(q))}, listed {', '.join(sorted(e))}")
+    return NATIONALITY_DISJOINT
+
+
+def _kind_feature(query_kind: str | None, entry_kind: str, contradictions: list[str]) -> float:
+    if not query_kind or not entry_kind or query_kind == entry_kind:
+        return 0.0
+    if "person" in (query_kind, entry_kind):
+        contradictions.append(f"a {query_kind} queried, a {entry_kind} listed")
+        return KIND_MISMATCH
+    return 0.0  # organization / vessel / other: lists disagree among themselves on these
+
+
+def normalize_identifier(value: str) -> str:
+    """Upper-case letters and digits only; an "IMO" prefix before an IMO number is dropped."""
+    normalized = re.sub(r"[^0-9A-Z]", "", value.upper())
+    if normalized.startswith("IMO") and normalized[3:].isdigit() and len(normalized) == 10:
+        return normalized[3:]
+    return normalized
+
+
+def _identifier_feature(query_ids, entry: Entry, corroborations, contradictions) -> tuple[bool, float]:
+    if not query_ids or not entry.identifiers:
+        return False, 0.0
+    entry_ids = [(i.type, normalize_identifier(i.value), i.value) for i in entry.identifiers]
+    for q_type, q_value in query_ids:
+        q_norm = normalize_identifier(q_value or "")
+        if len(q_norm) < 4:
+            continue
+        for e_type, e_norm, e_raw in entry_ids:
+            if e_norm == q_norm and (
+                not q_type or not e_type or q_type == e_type or "other" in (q_type, e_type)
+            ):
+                corroborations.append(f"identifier {e_type or 'id'} {e_raw} on both")
+                return True, 0.0
+    penalty = 0.0
+    for q_type, q_value in query_ids:
+        if not q_type:
+            continue
+        same_type = [e for e in entry_ids if e[0] == q_type]
+        if not same_type:
+            continue
+        listed = ", ".join(e[2] for e in same_type)
+        if q_type in UNIQUE_IDENTIFIER_TYPES:
+            contradictions.append(f"{q_type} {q_value}, listed {listed}")
+            penalty = min(penalty, IDENTIFIER_UNIQUE_MISMATCH)
+        elif q_type in PERSONAL_IDENTIFIER_TYPES:
+            contradictions.append(f"{q_type} {q_value}, listed {listed}")
+            penalty = min(penalty, IDENTIFIER_PERSONAL_MISMATCH)
+    return False, penalty

@@ -1,0 +1,189 @@
+"""The index: retrieval by blocking keys, incremental updates, reads during a rebuild."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+
+from app.lists.records import Identifier
+from app.matching.index import DEFAULT_THRESHOLD, MatchIndex
+from app.matching.query import MatchQuery
+from app.matching.score import score
+from tests.matching.conftest import make_entry
+
+FAYYADH = ("ofac_sdn", "30242")
+
+
+def keys(results) -> list:
+    return [key for key, _, _ in results]
+
+
+def test_finds_the_entry_and_not_the_lookalikes(small_index):
+    results = small_index.search(MatchQuery(names=["Faleh al-Fayyad"]))
+    assert keys(results) == [FAYYADH]
+
+
+def test_arabic_script_query(small_index):
+    assert keys(small_index.search(MatchQuery(names=["فالح الفياض"])))[:1] == [FAYYADH]
+
+
+def test_lookalike_queries_find_their_own_entry_only(small_index):
+    assert keys(small_index.search(MatchQuery(names=["AHMAD, Fayyaz"]))) == [("ofac_sdn", "24304")]
+    assert FAYYADH not in keys(small_index.search(MatchQuery(names=["FAYYAD, Subhi Mahmud"])))
+
+
+def test_results_are_best_first_and_respect_limit_and_threshold(small_index):
+    results = small_index.search(MatchQuery(names=["Fayyad"]), limit=3, threshold=0.3)
+    assert 1 <= len(results) <= 3
+    scores = [r.score for _, _, r in results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s >= 0.3 for s in scores)
+    assert small_index.search(MatchQuery(names=["Fayyad"]), threshold=0.99) == []
+
+
+def test_search_scores_equal_standalone_scores(small_index, fayyadh):
+    query = MatchQuery(names=["Falih Fayyadh"], birth_dates=["1956"], nationalities=["IQ"])
+    (key, entry, result), *_ = small_index.search(query)
+    assert key == FAYYADH
+    assert result.score == score(query, fayyadh).score
+    assert result.explanation["names"]["tokens"]
+
+
+def test_add_replace_remove(small_index, fayyadh):
+    query = MatchQuery(names=["Faleh al-Fayyad"])
+    renamed = make_entry("30242", "SOMEONE, Else")
+    small_index.add(FAYYADH, renamed)  # same key: replaced
+    assert len(small_index) == 6
+    assert FAYYADH not in keys(small_index.search(query))
+    small_index.add(FAYYADH, fayyadh)
+    assert keys(small_index.search(query)) == [FAYYADH]
+    assert small_index.remove(FAYYADH) is True
+    assert small_index.remove(FAYYADH) is False
+    assert FAYYADH not in small_index
+    assert small_index.search(query) == []
+    assert small_index.get(FAYYADH) is None
+
+
+def test_removed_entries_leave_no_keys_behind(fayyadh):
+    index = MatchIndex()
+    index.add("a", fayyadh)
+    assert index.stats()["keys"] > 0
+    index.remove("a")
+    assert index.stats() == {"entries": 0, "names": 0, "keys": 0, "postings": 0}
+
+
+def test_slots_are_reused_after_removal(fayyadh, lookalikes):
+    index = MatchIndex()
+    for n in range(50):
+        index.add(n, fayyadh)
+        index.remove(n)
+    index.add("kept", lookalikes[0])
+    assert index.stats()["names"] == len(lookalikes[0].names)
+    assert index._state.name_forms.__len__() <= len(fayyadh.names) + len(lookalikes[0].names)
+
+
+def test_identifier_finds_the_entry_whatever_the_name(small_index):
+    results = small_index.search(MatchQuery(names=["Unknown Person"], identifiers=[("passport", "D1019262")]))
+    assert keys(results) == [FAYYADH]
+    assert results[0][2].identifier_match
+
+
+def test_candidates_are_capped_and_ordered():
+    index = MatchIndex()
+    for n in range(300):
+        index.add(n, make_entry(str(n), f"KHAN, Mohammed {n}"))
+    index.add("rare", make_entry("rare", "KHAN, Mohammed Qurbanzada"))
+    found = index.candidates(MatchQuery(names=["Mohammed Qurbanzada Khan"]), cap=20)
+    assert len(found) == 20
+    assert found[0][0] == "rare"
+
+
+def test_common_words_do_not_flood_the_scoring():
+    index = MatchIndex()
+    for n in range(3000):
+        index.add(n, make_entry(str(n), f"MUHAMMAD, Ali {n:05d}x"))
+    index.add("target", make_entry("target", "MUHAMMAD, Ali Zarqawi"))
+    started = time.perf_counter()
+    results = index.search(MatchQuery(names=["Ali Zarqawi Muhammad"]))
+    elapsed = time.perf_counter() - started
+    assert keys(results)[0] == "target"
+    assert elapsed < 0.5
+
+
+def test_incremental_update_is_cheap():
+    index = MatchIndex((n, make_entry(str(n), f"PERSON{n}, Name{n % 97} Other{n % 13}")) for n in range(5000))
+    started = time.perf_counter()
+    for n in range(20):
+        index.remove(n)
+        index.add(n, make_entry(str(n), f"CHANGED{n}, Name Other"))
+    per_change = (time.perf_counter() - started) / 20
+    assert per_change < 0.01
+    assert keys(index.search(MatchQuery(names=["Name Other Changed7"])))[0] == 7
+
+
+def test_reads_during_writes_and_rebuild_do_not_fail(fayyadh, lookalikes):
+    index = MatchIndex([(FAYYADH, fayyadh)])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        query = MatchQuery(names=["Faleh al-Fayyad"])
+        while not stop.is_set():
+            try:
+                found = keys(index.search(query))
+                assert found in ([FAYYADH], [])
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    rng = random.Random(7)
+    for round_ in range(100):
+        for n, entry in enumerate(lookalikes):
+            index.add(("x", round_, n), entry)
+        for n in range(len(lookalikes)):
+            index.remove(("x", round_, n))
+        if round_ % 10 == 0:
+            index.rebuild([(FAYYADH, fayyadh), *((("y", rng.random()), e) for e in lookalikes)])
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    assert keys(index.search(MatchQuery(names=["Faleh al-Fayyad"]))) == [FAYYADH]
+
+
+def test_rebuild_replaces_everything(small_index, fayyadh):
+    small_index.rebuild([("only", fayyadh)])
+    assert len(small_index) == 1
+    assert small_index.keys() == ["only"]
+
+
+def test_query_without_usable_names_returns_nothing(small_index):
+    assert small_index.search(MatchQuery(names=["", "  ", "---"])) == []
+
+
+def test_organizations_and_vessels():
+    index = MatchIndex()
+    index.add(
+        "kh",
+        make_entry(
+            "11462", "KATA'IB HIZBALLAH", "KATA'IB HEZBOLLAH", "HIZBALLAH BRIGADES", kind="organization"
+        ),
+    )
+    index.add("h", make_entry("4697", "HIZBALLAH", "PARTY OF GOD", kind="organization"))
+    index.add("v", make_entry("9", "ARK III", kind="vessel", identifiers=[Identifier("imo", "9123456")]))
+    assert keys(index.search(MatchQuery(names=["Kataib Hezbollah"], kind="organization")))[0] == "kh"
+    hits = keys(index.search(MatchQuery(names=["Hezbollah"], kind="organization")))
+    assert hits[0] == "h"
+    assert "kh" not in hits  # a brigade of the name is another organization
+    assert keys(index.search(MatchQuery(names=["Ark 3"], identifiers=[("imo", "IMO 9123456")]))) == ["v"]
+
+
+@pytest.mark.parametrize("threshold", [DEFAULT_THRESHOLD])
+def test_default_threshold_is_within_bounds(threshold):
+    assert 0.5 < threshold < 1.0
