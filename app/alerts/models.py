@@ -46,8 +46,8 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_type_occurred", "type", "occurred_at"),)
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_<ulid-ish>, the webhook-id
-    seq: Mapped[int] = mapped_column(unique=True)  # monotonic, for ?since= paging
+    seq: Mapped[int] = mapped_column(primary_key=True)  # monotonic, for ?since= paging
+    id: Mapped[str] = mapped_column(String(40), unique=True)  # evt_<time-ordered>, also the webhook-id
     type: Mapped[str] = mapped_column(String(40))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="SET NULL"), index=True)

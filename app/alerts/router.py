@@ -1,3 +1,113 @@
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(prefix="/v1")
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
+
+from app.alerts import schemas, service
+from app.alerts.models import Delivery
+from app.auth.deps import AdminActor, ReadActor, SessionDep
+
+router = APIRouter(prefix="/v1", tags=["alerts"])
+
+
+def _webhook(w) -> schemas.WebhookOut:  # type: ignore[no-untyped-def]
+    return schemas.WebhookOut.model_validate(service.webhook_json(w))
+
+
+def _deliveries(session: Session, deliveries: list[Delivery]) -> list[schemas.DeliveryOut]:
+    attempts = service.delivery_attempts(session, [d.id for d in deliveries])
+    return [schemas.DeliveryOut(
+        id=d.id, webhook_id=d.webhook_id, event_id=d.event_id, status=d.status, attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at, last_status_code=d.last_status_code, last_error=d.last_error,
+        created_at=d.created_at, delivered_at=d.delivered_at,
+        attempt_log=[schemas.AttemptOut.model_validate(a) for a in attempts.get(d.id, [])]) for d in deliveries]
+
+
+@router.get("/events", response_model=list[schemas.EventOut],
+            summary="Status events, oldest first; poll with since=<last event id>")
+def list_events(
+    session: SessionDep, _: ReadActor, since: Annotated[str | None, Query(max_length=64)] = None,
+    type: schemas.EventType | None = None, target: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[schemas.EventOut]:
+    events = service.list_events(session, since=since, type=type, target_id=target, limit=limit)
+    return [schemas.EventOut(id=e.id, type=e.type, occurred_at=e.occurred_at, target_id=e.target_id,
+                             authority=e.authority, source=e.source, snapshot_id=e.snapshot_id, data=e.data)
+            for e in events]
+
+
+@router.post("/webhooks", response_model=schemas.WebhookCreated, status_code=status.HTTP_201_CREATED,
+             summary="Subscribe an HTTPS endpoint to events (the signing secret is shown once)")
+def create_webhook(body: schemas.WebhookCreate, session: SessionDep, actor: AdminActor) -> schemas.WebhookCreated:
+    webhook = service.create_webhook(session, url=body.url, event_types=list(body.event_types),
+                                     filters=body.filters.model_dump(), description=body.description, actor=actor)
+    return schemas.WebhookCreated(**_webhook(webhook).model_dump(), secret=webhook.secret)
+
+
+@router.get("/webhooks", response_model=list[schemas.WebhookOut], summary="List webhooks")
+def list_webhooks(session: SessionDep, _: AdminActor) -> list[schemas.WebhookOut]:
+    return [_webhook(w) for w in service.list_webhooks(session)]
+
+
+@router.get("/webhooks/{webhook_id}", response_model=schemas.WebhookOut, summary="Read a webhook")
+def get_webhook(webhook_id: int, session: SessionDep, _: AdminActor) -> schemas.WebhookOut:
+    return _webhook(service.get_webhook(session, webhook_id))
+
+
+@router.patch("/webhooks/{webhook_id}", response_model=schemas.WebhookOut,
+              summary="Update a webhook; status 'paused' pauses it, 'active' resumes or re-enables it")
+def update_webhook(webhook_id: int, body: schemas.WebhookUpdate, session: SessionDep,
+                   actor: AdminActor) -> schemas.WebhookOut:
+    changes = body.model_dump(exclude_unset=True)
+    if body.filters is not None:
+        changes["filters"] = body.filters.model_dump()
+    return _webhook(service.update_webhook(session, webhook_id, changes, actor))
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a webhook")
+def delete_webhook(webhook_id: int, session: SessionDep, actor: AdminActor) -> Response:
+    service.delete_webhook(session, webhook_id, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/webhooks/{webhook_id}/rotate-secret", response_model=schemas.WebhookCreated,
+             summary="Rotate the signing secret; the old one keeps signing during the overlap window")
+def rotate_secret(webhook_id: int, session: SessionDep, actor: AdminActor) -> schemas.WebhookCreated:
+    webhook, secret = service.rotate_secret(session, webhook_id, actor)
+    return schemas.WebhookCreated(**_webhook(webhook).model_dump(), secret=secret)
+
+
+@router.post("/webhooks/{webhook_id}/test", response_model=schemas.DeliveryOut,
+             status_code=status.HTTP_202_ACCEPTED, summary="Send a webhook.test event to this endpoint")
+def test_webhook(webhook_id: int, session: SessionDep, actor: AdminActor) -> schemas.DeliveryOut:
+    delivery = service.send_test_event(session, webhook_id, actor)
+    _kick_sender()
+    return _deliveries(session, [delivery])[0]
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=list[schemas.DeliveryOut],
+            summary="A webhook's deliveries, newest first, with every attempt")
+def list_deliveries(webhook_id: int, session: SessionDep, _: AdminActor,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> list[schemas.DeliveryOut]:
+    return _deliveries(session, service.list_deliveries(session, webhook_id, limit, offset))
+
+
+@router.post("/deliveries/{delivery_id}/retry", response_model=schemas.DeliveryOut,
+             status_code=status.HTTP_202_ACCEPTED, summary="Send a delivery again now")
+def retry_delivery(delivery_id: int, session: SessionDep, actor: AdminActor) -> schemas.DeliveryOut:
+    delivery = service.retry_delivery(session, delivery_id, actor)
+    _kick_sender()
+    return _deliveries(session, [delivery])[0]
+
+
+def _kick_sender() -> None:
+    """Ask the workers to send due deliveries now instead of at the next tick (best effort)."""
+    try:
+        from workers.tasks import send_due_deliveries
+
+        send_due_deliveries.apply_async(countdown=0.5, expires=60)
+    except Exception:  # noqa: BLE001 - the periodic sender picks it up anyway
+        pass
