@@ -6,6 +6,9 @@ import typer
 
 from app.auth.cli import keys_app
 from app.cli_support import handle_errors
+from app.lists.cli import lists_app
+from app.matching.cli import match as match_command
+from app.matching.cli import screen as screen_command
 from app.targets.cli import evidence_app, targets_app
 
 app = typer.Typer(
@@ -13,10 +16,14 @@ app = typer.Typer(
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
 db_app = typer.Typer(help="Database set-up and maintenance.", no_args_is_help=True)
+from app.ops_cli import register; register(db_app)  # noqa: E402, E702, I001 - db backup, restore, prune
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(targets_app, name="targets")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(lists_app, name="lists")
+app.command("match")(match_command)
+app.command("screen")(screen_command)
 
 
 @db_app.command("upgrade")
@@ -66,3 +73,46 @@ def serve(
 
 def main() -> None:
     app()
+
+
+@app.command("demo")
+@handle_errors
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    live: bool = typer.Option(False, "--live", help="Load the current official lists instead of the sample files"),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Load the demo data and stop (no server)"),
+) -> None:
+    """Set up a demo in the current folder (SQLite), load the seed brief's candidates and two real SDN
+    publications, then serve the API, the staff console and the workers.
+
+    Example: sanctrack demo --port 8000
+    """
+    from rich.console import Console
+
+    from app.auth.service import create_key
+    from app.cli_support import unit_of_work
+    from app.config import get_settings
+    from app.demo import load_live, load_publications, seed_candidates
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    console = Console(stderr=True)
+    upgrade()
+    brief = settings.sample_data.parent / "seed" / "article.md"
+    with console.status("setting up") as status, unit_of_work() as session:
+        def say(message: str) -> None:
+            status.update(message)
+            console.log(message)
+
+        targets = seed_candidates(session, brief)
+        say(f"{len(targets)} candidates from the brief")
+        results = load_live(session, say) if live else load_publications(session, settings.sample_data, say)
+        _, key = create_key(session, name="demo-admin", scope="admin")
+    for r in results:
+        typer.echo(f"  {r['source']}: {r['status']} {r.get('entries', 0):,} entries, +{r.get('added', 0):,} "
+                   f"-{r.get('removed', 0):,} ~{r.get('amended', 0):,}")
+    typer.echo(f"\nConsole: http://{host}:{port}/console   API docs: http://{host}:{port}/docs")
+    typer.echo(f"Sign in with this admin key (shown once): {key}")
+    if not no_serve:
+        serve(host=host, port=port, workers=True)

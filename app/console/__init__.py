@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.console.web import HERE
 
 
 def install_console(app: FastAPI) -> None:
-    """Mount the console's routes and static files (filled in by the console issue)."""
+    """Mount the console's pages at /console and its static files (styles, scripts) at /console/static."""
+    from app.console.views import alerts, candidates, coverage, home, lists, review, signin
+
+    console = APIRouter(include_in_schema=False)
+    for module in (signin, home, candidates, review, lists, alerts, coverage):
+        console.include_router(module.router, prefix="/console")
+    app.include_router(console)
+    app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")

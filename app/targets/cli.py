@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 
-from app.cli_support import emit_json, handle_errors, unit_of_work
+from app.cli_support import emit_json, fail, handle_errors, unit_of_work
 from app.context import CLI
 from app.targets import schemas, service
 
@@ -141,3 +144,92 @@ def add_evidence(
         emit_json(out)
     else:
         typer.echo(f"Added evidence {out['id']} to candidate {target_id}: {out['title']}")
+
+
+@targets_app.command("import")
+@handle_errors
+def import_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="A CSV (kind,name,aliases,birth_dates,nationalities,programs,tags,rationale,"
+                                     "owner; ';' between several values) or a JSON array of candidates"),
+    file_format: str | None = typer.Option(None, "--format", help="csv or json (default: from the file name)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and report; create nothing"),
+    allow_duplicates: bool = typer.Option(False, "--allow-duplicates",
+                                          help="Also create rows whose kind and name are already a candidate's"),
+    as_json: bool = typer.Option(False, "--json", help="Print the per-row report as JSON"),
+) -> None:
+    """Import candidates from a CSV or JSON file; each row is validated and created on its own.
+
+    Rejected rows change nothing and good rows are kept; the exit code is 2 when any row was rejected.
+
+    Example: sanctrack targets import candidates.csv --dry-run
+    """
+    from app.targets import bulk
+
+    data = file.read_bytes()
+    fmt = file_format or bulk.detect_format(data, file.name)
+    with unit_of_work() as session:
+        report = bulk.import_targets(session, data, fmt, CLI, dry_run=dry_run, allow_duplicates=allow_duplicates)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for row in report.rows:
+            detail = f" (candidate {row.id})" if row.id else ""
+            typer.echo(f"row {row.row:>4}  {row.status:<9} {row.name or ''}{detail}")
+            for error in row.errors:
+                typer.echo(f"            {error}")
+        verb = "would be created" if dry_run else "created"
+        valid = report.count("valid") if dry_run else report.created
+        typer.echo(f"{valid} {verb}, {report.rejected} rejected, {report.duplicates} duplicate(s) skipped")
+    if report.rejected:
+        raise typer.Exit(2)
+
+
+@targets_app.command("export")
+@handle_errors
+def export(
+    file_format: str = typer.Option("csv", "--format", help="csv (the import's columns) or json (every field)"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)"),
+) -> None:
+    """Export every candidate as CSV or JSON, in the formats that 'targets import' reads back.
+
+    Example: sanctrack targets export --format json --output candidates.json
+    """
+    from app.targets import bulk
+
+    with unit_of_work() as session:
+        text = bulk.export_targets(session, file_format)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {output}")
+
+
+@targets_app.command("dossier")
+@handle_errors
+def dossier_(
+    target_id: int = typer.Argument(..., help="The candidate's id"),
+    file_format: str = typer.Option("pdf", "--format", help="pdf or html"),
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="File to write; '-' for standard output (default: "
+                                            "candidate-ID-dossier.pdf, or standard output for html)"),
+) -> None:
+    """Write a candidate's dossier: identity, rationale, evidence with citations, matches, status per authority.
+
+    Example: sanctrack targets dossier 1 --format pdf --output fayyad-dossier.pdf
+    """
+    from app.targets import dossier
+
+    if file_format not in dossier.MEDIA_TYPES:
+        raise fail(f"unknown format {file_format!r}; use pdf or html", 2)
+    with unit_of_work() as session:
+        body = dossier.render(session, target_id, file_format, generated_by=CLI.label)
+    if output is None and file_format == "pdf":
+        output = Path(dossier.filename(target_id, "pdf"))
+    if output is None or str(output) == "-":
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(body)
+        typer.echo(f"Wrote {output}")

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.deps import ReadActor, SessionDep, WriteActor
-from app.errors import PreconditionFailed
+from app.errors import InvalidInput, PreconditionFailed
 from app.targets import schemas, service
 from app.targets.models import Evidence, Target
 
@@ -52,6 +52,16 @@ def present(session: Session, targets: list[Target]) -> list[schemas.TargetOut]:
     ]
 
 
+def screen_later(background: BackgroundTasks, target_id: int) -> None:
+    """Screen a new or edited candidate after the response (and after the commit), in this process."""
+    from app.config import get_settings
+
+    if get_settings().screen_on_change:
+        from app.pipeline import run_screening
+
+        background.add_task(run_screening, [target_id], "target_change")
+
+
 @router.get("/programs", response_model=list[schemas.ProgramOut], summary="Sanctions programs known to the service")
 def list_programs(session: SessionDep, _: ReadActor, authority: str | None = None) -> list[schemas.ProgramOut]:
     return [schemas.ProgramOut.model_validate(p) for p in service.list_programs(session, authority)]
@@ -60,8 +70,9 @@ def list_programs(session: SessionDep, _: ReadActor, authority: str | None = Non
 @router.post("/targets", response_model=schemas.TargetOut, status_code=status.HTTP_201_CREATED,
              summary="Create a candidate target")
 def create_target(data: schemas.TargetCreate, session: SessionDep, actor: WriteActor,
-                  response: Response) -> schemas.TargetOut:
+                  response: Response, background: BackgroundTasks) -> schemas.TargetOut:
     target = service.create_target(session, data, actor)
+    screen_later(background, target.id)
     response.headers["ETag"] = etag(target)
     response.headers["Location"] = f"/v1/targets/{target.id}"
     return present(session, [target])[0]
@@ -92,9 +103,10 @@ def get_target(target_id: int, session: SessionDep, _: ReadActor, response: Resp
               responses={412: {"description": "The ETag in If-Match is stale"}})
 def update_target(
     target_id: int, data: schemas.TargetUpdate, session: SessionDep, actor: WriteActor, response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    background: BackgroundTasks, if_match: Annotated[str | None, Header()] = None,
 ) -> schemas.TargetOut:
     target = service.update_target(session, target_id, data, actor, parse_if_match(if_match))
+    screen_later(background, target.id)
     response.headers["ETag"] = etag(target)
     return present(session, [target])[0]
 
@@ -130,3 +142,78 @@ def list_evidence(target_id: int, session: SessionDep, _: ReadActor,
 def retract_evidence(target_id: int, evidence_id: int, data: schemas.Retraction, session: SessionDep,
                      actor: WriteActor) -> schemas.EvidenceOut:
     return _evidence_out(service.retract_evidence(session, target_id, evidence_id, data.reason, actor))
+
+
+# ---- bulk import and export, dossier ------------------------------------------------------------------------------
+
+IMPORT_EXAMPLE = {"created": 2, "rejected": 1, "duplicates": 0, "valid": 0, "dry_run": False, "rows": [
+    {"row": 2, "status": "created", "id": 7, "name": "Faleh al-Fayyad"},
+    {"row": 3, "status": "rejected", "name": "Ali Taqi",
+     "errors": ["nationalities: 'ZZ' is not an ISO 3166-1 alpha-2 country code (e.g. IQ, IR, GB)"]},
+    {"row": 4, "status": "created", "id": 8, "name": "Kataib Hezbollah"}]}
+
+
+@router.post(
+    "/targets:import", summary="Import candidates from CSV or JSON, with a report per row",
+    description="Send a multipart form with a `file` field, or the raw body as `text/csv` or `application/json`. "
+                "CSV columns: kind,name,aliases,birth_dates,nationalities,programs,tags,rationale,owner (several "
+                "values in one cell separated by `;`); JSON: an array of POST /v1/targets bodies. Each row is "
+                "validated and created on its own: rejected rows change nothing, good rows are kept. A row whose "
+                "kind and name are already a candidate's is skipped as a duplicate unless `allow_duplicates=true`.",
+    responses={200: {"content": {"application/json": {"example": IMPORT_EXAMPLE}}}},
+)
+async def import_targets(
+    request: Request, session: SessionDep, actor: WriteActor,
+    dry_run: Annotated[bool, Query(description="Check every row, create nothing")] = False,
+    allow_duplicates: bool = False,
+    format_: Annotated[Literal["csv", "json"] | None, Query(alias="format",
+                                                            description="Default: from the content type")] = None,
+) -> dict[str, Any]:
+    from starlette.concurrency import run_in_threadpool
+
+    from app.targets import bulk
+
+    content_type = request.headers.get("content-type", "")
+    filename = None
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("the multipart form needs a 'file' field holding the CSV or JSON file")
+        data, filename, content_type = await upload.read(), upload.filename, upload.content_type or ""
+    else:
+        data = await request.body()
+    if not data.strip():
+        raise InvalidInput("nothing to import: the body (or the uploaded file) is empty")
+    fmt = format_ or bulk.detect_format(data, filename, content_type)
+    # The import is many synchronous statements; run it off the event loop like a plain endpoint would be.
+    report = await run_in_threadpool(bulk.import_targets, session, data, fmt, actor, dry_run=dry_run,
+                                     allow_duplicates=allow_duplicates)
+    return report.to_json()
+
+
+@router.get("/targets:export", summary="Export every candidate as CSV or JSON (the import's formats)",
+            responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+def export_targets(session: SessionDep, _: ReadActor,
+                   format_: Annotated[Literal["csv", "json"], Query(alias="format")] = "json") -> Response:
+    from app.targets import bulk
+
+    media = "text/csv; charset=utf-8" if format_ == "csv" else "application/json"
+    return Response(bulk.export_targets(session, format_), media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="candidates.{format_}"'})
+
+
+@router.get("/targets/{target_id}/dossier", summary="A candidate's printable dossier (HTML or PDF)",
+            description="Identity, rationale, every evidence record with its quote and full citation, links to "
+                        "listed entries and the status per authority. Choose with `?format=html|pdf` or the Accept "
+                        "header (`application/pdf`).",
+            responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
+def get_dossier(target_id: int, request: Request, session: SessionDep, actor: ReadActor,
+                format_: Annotated[Literal["html", "pdf"] | None, Query(alias="format")] = None) -> Response:
+    from app.targets import dossier
+
+    fmt = dossier.choose_format(format_, request.headers.get("accept"))
+    body = dossier.render(session, target_id, fmt, generated_by=actor.label)
+    disposition = "attachment" if fmt == "pdf" else "inline"
+    return Response(body, media_type=dossier.MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'{disposition}; filename="{dossier.filename(target_id, fmt)}"'})

@@ -272,6 +272,14 @@ class EvidenceCreate(BaseModel):
     def _lower(cls, value: str | None) -> str | None:
         return value.lower() if value else None
 
+    @field_validator("url")
+    @classmethod
+    def _url_fits(cls, value: HttpUrl | None) -> HttpUrl | None:
+        # Measured once normalized (which can add a "/" or percent-escapes): evidence.url is varchar(2000).
+        if value is not None and len(str(value)) > 2000:
+            raise ValueError("the URL is longer than 2000 characters")
+        return value
+
 
 class EvidenceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)

@@ -96,7 +96,7 @@ def create_target(session: Session, data: TargetCreate, actor: Actor) -> Target:
 
 
 def get_target(session: Session, target_id: int) -> Target:
-    target = session.get(Target, target_id)
+    target = session.get(Target, target_id) if 0 < target_id < 2**31 else None  # ids are PostgreSQL integers
     if target is None or target.deleted_at is not None:
         raise NotFound(f"no candidate target with id {target_id}")
     return target
@@ -120,7 +120,7 @@ def list_targets(
         query = query.where(or_(func.lower(Target.name).like(needle),
                                 func.lower(cast(Target.aliases, String)).like(needle)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = list(session.scalars(query.order_by(Target.id).limit(limit).offset(offset)))
+    items = list(session.scalars(query.order_by(Target.id).limit(limit).offset(min(offset, 2**63 - 1))))  # bigint
     return items, total
 
 
@@ -208,7 +208,7 @@ def list_evidence(session: Session, target_id: int, include_retracted: bool = Tr
 
 
 def get_evidence(session: Session, target_id: int, evidence_id: int) -> Evidence:
-    evidence = session.get(Evidence, evidence_id)
+    evidence = session.get(Evidence, evidence_id) if 0 < evidence_id < 2**31 else None  # PostgreSQL integer
     if evidence is None or evidence.target_id != target_id:
         raise NotFound(f"no evidence record {evidence_id} on candidate {target_id}")
     return evidence

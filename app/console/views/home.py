@@ -1,0 +1,57 @@
+"""The overview: what needs attention now, and the first steps on a fresh installation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import func, select
+
+from app.auth.deps import SessionDep
+from app.config import get_settings
+from app.console.web import ConsoleRoute, ReaderDep, render
+from app.db import utcnow
+from app.targets import service
+
+router = APIRouter(route_class=ConsoleRoute)
+
+
+@router.get("", summary="Console overview")
+def overview(request: Request, db: SessionDep, viewer: ReaderDep) -> Response:
+    from app.alerts.models import Webhook
+    from app.lists.models import Snapshot
+    from app.lists.records import SOURCES
+    from app.matching.models import Link
+
+    _, candidates = service.list_targets(db, limit=1)
+    suggested = db.scalar(select(func.count()).select_from(Link).where(Link.state == "suggested")) or 0
+    current = {s.source: s for s in db.scalars(select(Snapshot).where(Snapshot.status == "current"))}
+    stale_after = get_settings().stale_list_age_seconds
+    now = utcnow()
+    stale = [
+        source
+        for source in SOURCES
+        if source not in current
+        or current[source].applied_at is None
+        or (now - current[source].applied_at).total_seconds() > stale_after
+    ]
+    held = db.scalar(select(func.count()).select_from(Snapshot).where(Snapshot.status == "held")) or 0
+    webhooks = db.scalar(select(func.count()).select_from(Webhook)) or 0
+    failing = (
+        db.scalar(
+            select(func.count())
+            .select_from(Webhook)
+            .where((Webhook.failing_since.is_not(None)) | (Webhook.status == "disabled"))
+        )
+        or 0
+    )
+    context = {
+        "candidates": candidates,
+        "suggested": suggested,
+        "sources": SOURCES,
+        "fetched": len(current),
+        "stale": stale,
+        "held": held,
+        "webhooks": webhooks,
+        "failing": failing,
+        "first_run": candidates == 0 or not current,
+    }
+    return render(request, "home.html", context, section="home")

@@ -1,0 +1,149 @@
+"""The first-run demo: candidates from the seed brief, two real SDN publications, screening, then the service.
+
+It shows, on a bare machine, the whole flow the service exists for: Faleh al-Fayyad is a candidate in a January 2020
+brief, is absent from the SDN list of early 2019, and is designated under GLOMAG in the December 2023 list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.context import Actor
+from app.targets.models import Target
+from app.targets.schemas import EvidenceCreate, TargetCreate
+
+DEMO_ACTOR = Actor(name="demo")
+BRIEF = {
+    "source_type": "ngo_report",
+    "title": "U.S.-Iraq Relations at a Crossroads: Policy Options",
+    "publisher": "The Washington Institute for Near East Policy",
+    "author": "Michael Knights",
+    "url": "https://www.washingtoninstitute.org/policy-analysis/us-iraq-relations-crossroads-policy-options",
+    "published_on": "2020-01-02",
+    "credibility": "B",
+}
+# Each candidate the brief names, with the sentence of the brief that names it.
+CANDIDATES: list[dict[str, Any]] = [
+    {
+        "target": {"kind": "person", "name": "Faleh al-Fayyad", "aliases": ["Falih al-Fayyadh"],
+                   "nationalities": ["IQ"], "programs": ["GLOMAG"], "tags": ["iraq", "pmf", "seed-brief"],
+                   "rationale": "Longtime national security advisor of Iraq, held responsible for abetting attacks "
+                                "on Iraqi protestors and U.S. sites."},
+        "quotes": [("human_rights_abuse",
+                    "The best way to open that campaign is by sanctioning Faleh al-Fayyad, the longtime national "
+                    "security advisor responsible for abetting a range of attacks on Iraqi protestors and U.S. "
+                    "sites.")],
+    },
+    {
+        "target": {"kind": "person", "name": "Abu Muntadher al-Husseini",
+                   "aliases": ["Tahseen Abid Murat al-Abboudi"], "nationalities": ["IQ"], "programs": ["GLOMAG"],
+                   "tags": ["iraq", "badr", "seed-brief"],
+                   "rationale": "Badr Organization militia officer put in charge of the International Zone's "
+                                "security days before the attack on the U.S. embassy."},
+        "quotes": [("attack_on_diplomatic_facility",
+                    "Days before the U.S. embassy attack, the Iraqi government handed responsibility over the "
+                    "zone’s security to militia officer Abu Muntadher al-Husseini (birth name Tahseen Abid Murat "
+                    "al-Abboudi), a member of the Iran-backed Badr Organization who serves as the prime minister’s "
+                    "advisor on Popular Mobilization Force affairs.")],
+    },
+    {
+        "target": {"kind": "person", "name": "Ali Taqi", "nationalities": ["IQ"], "programs": ["GLOMAG"],
+                   "tags": ["iraq", "badr", "airport", "seed-brief"],
+                   "rationale": "Director of Baghdad International Airport and Badr intelligence officer who "
+                                "awarded ground handling services to a Kataib Hezbollah front company."},
+        "quotes": [("corruption",
+                    "Likewise, the current director of Baghdad International Airport is Ali Taqi, a Badr "
+                    "intelligence officer who recently awarded ground handling services to a Kataib Hezbollah "
+                    "front company.")],
+    },
+    {
+        "target": {"kind": "organization", "name": "Kataib Hezbollah", "aliases": ["Kata'ib Hizballah"],
+                   "programs": ["SDGT", "FTO", "UK:Counter-Terrorism (International)"],
+                   "tags": ["iraq", "militia", "uk-gap", "seed-brief"],
+                   "rationale": "Iran-backed militia that attacked U.S. facilities; the brief asks Britain, whose "
+                                "troops it killed, to designate it as a terrorist entity."},
+        "quotes": [("terrorism",
+                    "The United States should also push European allies such as Britain—whose troops were killed "
+                    "by Kataib Hezbollah prior to 2011—to designate that group as a terrorist entity."),
+                   ("attack_on_diplomatic_facility",
+                    "Iran-backed militias, most prominently Kataib Hezbollah, have effectively taken over key areas "
+                    "and responsibilities, including the prime minister's office, the government center/diplomatic "
+                    "district, Baghdad airport, various highway routes connecting Iran and Syria, and management "
+                    "of the country's airspace.")],
+    },
+]
+PUBLICATIONS = [("ofac_sdn/2019-01", None), ("ofac_sdn/2023-12-28", dt.date(2023, 12, 28))]
+
+
+def seed_candidates(session: Session, brief_path: Path | None) -> list[Target]:
+    from app.targets import service
+
+    sha = hashlib.sha256(brief_path.read_bytes()).hexdigest() if brief_path and brief_path.exists() else None
+    created = []
+    for item in CANDIDATES:
+        name = item["target"]["name"]
+        existing = session.scalar(select(Target).where(Target.name == name, Target.deleted_at.is_(None)))
+        if existing is not None:
+            created.append(existing)
+            continue
+        target = service.create_target(session, TargetCreate(**item["target"]), DEMO_ACTOR)
+        for allegation, quote in item["quotes"]:
+            service.add_evidence(session, target.id, EvidenceCreate(
+                **BRIEF, allegation=allegation, excerpt=quote, accessed_on=dt.date.today(), content_sha256=sha),
+                DEMO_ACTOR)
+        created.append(target)
+    return created
+
+
+def load_publications(session: Session, sample: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Ingest the 2019-01 and 2023-12-28 SDN publications in turn, screening what each changed.
+
+    The second removes 14% of the first's entries, so the removal guard holds it; the demo accepts it, as an
+    operator would after checking that the delistings are genuine.
+    """
+    from app.lists import service as lists
+    from app.matching.service import screen
+    from app.pipeline import screen_after_ingest
+
+    results = []
+    for folder, published in PUBLICATIONS:
+        path = sample / folder
+        if not path.is_dir():
+            raise FileNotFoundError(f"{path} is missing; set SANCTRACK_SAMPLE_DATA to the shared/data folder")
+        say(f"ingesting {folder}")
+        result = lists.ingest_path(session, "ofac_sdn", path, published=published, origin=str(path),
+                                   actor=DEMO_ACTOR, progress=say)
+        if result.status == "rejected" and result.acceptable:
+            say(f"{folder} held ({result.reason}); accepting it as an operator would")
+            result = lists.accept_snapshot(session, result.snapshot_id, DEMO_ACTOR, progress=say)
+        say(f"screening the candidates against {folder}")
+        if result.status == "stored" and len(results) == 0:
+            screen(session)  # the first publication: everything is new
+        elif result.status == "stored":
+            screen_after_ingest(session, result, "ofac_sdn")
+        results.append(result.to_json())
+    return results
+
+
+def load_live(session: Session, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    from app.lists import service as lists
+    from app.lists.records import SOURCES
+    from app.matching.service import screen
+
+    results = []
+    for source in SOURCES:
+        say(f"downloading {source} from {get_settings().source_url(source)}")
+        try:
+            results.append(lists.ingest_url(session, source, progress=say).to_json())
+        except Exception as exc:  # noqa: BLE001 - one source down must not stop the demo
+            results.append({"source": source, "status": "failed", "reason": str(exc)})
+    screen(session)
+    return results
