@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -115,6 +115,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
         return problem_response(412, "Precondition failed", "the record was changed by someone else; "
                                 "fetch it again and retry with its new ETag", "precondition-failed", request.url.path)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schema let through: an id beyond its integer range, a NUL character.
+        return problem_response(422, "Invalid input", "a value is out of range or holds a character that cannot "
+                                "be stored (such as NUL); check ids and text fields", "invalid-input",
+                                request.url.path)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

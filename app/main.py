@@ -84,4 +84,9 @@ def readiness_checks() -> dict[str, dict[str, Any]]:
             checks["redis"] = {"ok": False, "error": type(exc).__name__}
     else:
         checks["redis"] = {"ok": True, "note": "not configured: the embedded broker on the database is used"}
+    if checks["database"]["ok"]:
+        from app.ops import stale_lists_check
+
+        # Only sources that have refreshed before count: a fresh install with no lists is ready.
+        checks["lists"] = stale_lists_check(settings.stale_list_age_seconds)
     return checks

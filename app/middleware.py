@@ -6,6 +6,7 @@ import json
 import uuid
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.context import request_id_var
@@ -71,7 +72,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -87,8 +88,12 @@ class BodyLimitMiddleware:
                 await self._reject(send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised from inside the app while it reads the body; an HTTPException, so FastAPI answers 413 itself."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the request body is over {max_bytes} bytes; send less, or split it into several "
+                              "requests")
 
 
 def header(scope: Scope, name: bytes) -> Any:

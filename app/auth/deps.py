@@ -32,6 +32,8 @@ def require_scope(scope: str) -> Callable[..., Actor]:
         request.state.actor = actor
         return actor
 
+    # Recorded so that tooling (the access-control matrix test) can tell which scope each route demands.
+    dependency.required_scope = scope  # type: ignore[attr-defined]
     return dependency
 
 

@@ -67,7 +67,7 @@ def list_keys(session: Session) -> list[ApiKey]:
 
 
 def revoke_key(session: Session, key_id: int, actor: Actor) -> ApiKey:
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, key_id) if 0 < key_id < 2**31 else None  # ids are PostgreSQL integers
     if key is None:
         raise NotFound(f"no API key with id {key_id}")
     if key.revoked_at is None:
@@ -97,4 +97,4 @@ def list_audit(
         query = query.where(AuditRecord.entity_type == entity_type)
     if entity_id:
         query = query.where(AuditRecord.entity_id == entity_id)
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    return list(session.scalars(query.limit(limit).offset(min(offset, 2**63 - 1))))  # OFFSET is a bigint
