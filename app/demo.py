@@ -80,6 +80,25 @@ CANDIDATES: list[dict[str, Any]] = [
                     "of the country's airspace.")],
     },
 ]
+# Organizations the brief names in passing; an analyst following it would track them too.
+CANDIDATES += [
+    {
+        "target": {"kind": "organization", "name": "Badr Organization", "programs": ["SDGT"],
+                   "tags": ["iraq", "badr", "seed-brief"],
+                   "rationale": "Iran-backed organization whose members hold security posts named in the brief."},
+        "quotes": [("other",
+                    "a member of the Iran-backed Badr Organization who serves as the prime minister’s advisor on "
+                    "Popular Mobilization Force affairs.")],
+    },
+    {
+        "target": {"kind": "organization", "name": "Popular Mobilization Forces", "programs": ["GLOMAG"],
+                   "tags": ["iraq", "pmf", "seed-brief"],
+                   "rationale": "Umbrella of militias whose affairs are run from the prime minister's office."},
+        "quotes": [("human_rights_abuse",
+                    "the government allowed militias to kill scores of Iraqi protestors last year to stop them "
+                    "from reaching the Iranian embassy")],
+    },
+]
 PUBLICATIONS = [("ofac_sdn/2019-01", None), ("ofac_sdn/2023-12-28", dt.date(2023, 12, 28))]
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from sqlalchemy.orm import Session
 
 from app.alerts import schemas, service
@@ -81,9 +81,10 @@ def rotate_secret(webhook_id: int, session: SessionDep, actor: AdminActor) -> sc
 
 @router.post("/webhooks/{webhook_id}/test", response_model=schemas.DeliveryOut,
              status_code=status.HTTP_202_ACCEPTED, summary="Send a webhook.test event to this endpoint")
-def test_webhook(webhook_id: int, session: SessionDep, actor: AdminActor) -> schemas.DeliveryOut:
+def test_webhook(webhook_id: int, session: SessionDep, actor: AdminActor,
+                 background: BackgroundTasks) -> schemas.DeliveryOut:
     delivery = service.send_test_event(session, webhook_id, actor)
-    _kick_sender()
+    background.add_task(kick_sender)  # after the commit, so that the worker finds the delivery
     return _deliveries(session, [delivery])[0]
 
 
@@ -97,13 +98,14 @@ def list_deliveries(webhook_id: int, session: SessionDep, _: AdminActor,
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=schemas.DeliveryOut,
              status_code=status.HTTP_202_ACCEPTED, summary="Send a delivery again now")
-def retry_delivery(delivery_id: int, session: SessionDep, actor: AdminActor) -> schemas.DeliveryOut:
+def retry_delivery(delivery_id: int, session: SessionDep, actor: AdminActor,
+                   background: BackgroundTasks) -> schemas.DeliveryOut:
     delivery = service.retry_delivery(session, delivery_id, actor)
-    _kick_sender()
+    background.add_task(kick_sender)
     return _deliveries(session, [delivery])[0]
 
 
-def _kick_sender() -> None:
+def kick_sender() -> None:
     """Ask the workers to send due deliveries now instead of at the next tick (best effort)."""
     try:
         from workers.tasks import send_due_deliveries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy import func, select
 
 from app.auth.deps import SessionDep
@@ -86,23 +86,27 @@ def alerts(
 
 
 @router.post("/alerts/deliveries/{delivery_id:int}/retry", summary="Retry a delivery now (admin)")
-def retry(request: Request, delivery_id: int, db: SessionDep, viewer: AdminDep) -> Response:
+def retry(request: Request, delivery_id: int, db: SessionDep, viewer: AdminDep,
+          background: BackgroundTasks) -> Response:
     from app.alerts.models import Delivery
 
     if db.get(Delivery, delivery_id) is None:
         raise NotFound(f"no delivery {delivery_id}")
     lazy_service("app.alerts.service", "retry_delivery")(db, delivery_id, viewer.actor)
+    background.add_task(lazy_service("app.alerts.router", "kick_sender"))
     security.flash(request, "success", f"Delivery {delivery_id} is queued to be sent again.")
     return redirect(f"/console/alerts#delivery-{delivery_id}", request)
 
 
 @router.post("/alerts/webhooks/{webhook_id:int}/test", summary="Send a test event to a webhook (admin)")
-def send_test(request: Request, webhook_id: int, db: SessionDep, viewer: AdminDep) -> Response:
+def send_test(request: Request, webhook_id: int, db: SessionDep, viewer: AdminDep,
+              background: BackgroundTasks) -> Response:
     from app.alerts.models import Webhook
 
     webhook = db.get(Webhook, webhook_id)
     if webhook is None:
         raise NotFound(f"no webhook {webhook_id}")
     lazy_service("app.alerts.service", "send_test_event")(db, webhook_id, viewer.actor)
+    background.add_task(lazy_service("app.alerts.router", "kick_sender"))
     security.flash(request, "success", f"A test event is on its way to {webhook.url}.")
     return redirect(f"/console/alerts{query_string({'webhook': webhook_id})}", request)

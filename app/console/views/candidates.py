@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import ValidationError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from app.console.web import (
 )
 from app.errors import InvalidInput
 from app.targets import bulk, dossier, service
+from app.targets.bulk import CSV_COLUMNS
 from app.targets.models import (
     ALLEGATIONS,
     AUTHORITIES,
@@ -57,17 +58,8 @@ EVIDENCE_FIELDS = (
     "credibility",
     "content_sha256",
 )
-TARGET_FIELDS = (
-    "kind",
-    "name",
-    "aliases",
-    "birth_dates",
-    "nationalities",
-    "programs",
-    "tags",
-    "rationale",
-    "owner",
-)
+# The console form edits exactly the fields a CSV import carries.
+TARGET_FIELDS = CSV_COLUMNS
 
 
 def _int(value: str | None, default: int) -> int:
@@ -217,7 +209,8 @@ def new_candidate_form(request: Request, db: SessionDep, viewer: WriterDep) -> R
 
 
 @router.post("/candidates", summary="Create a candidate")
-def create_candidate(request: Request, db: SessionDep, viewer: WriterDep, form: FormDep) -> Response:
+def create_candidate(request: Request, db: SessionDep, viewer: WriterDep, form: FormDep,
+                     background: BackgroundTasks) -> Response:
     values = {name: str(form.get(name, "")) for name in TARGET_FIELDS}
     payload: dict[str, Any] = {
         "kind": values["kind"],
@@ -238,7 +231,9 @@ def create_candidate(request: Request, db: SessionDep, viewer: WriterDep, form: 
     except InvalidInput as exc:
         return _new_form(request, db, values, {"form": exc.detail}, 422)
     from app.console.security import flash
+    from app.targets.router import screen_later
 
+    screen_later(background, target.id)
     flash(request, "success", f"Created candidate {target.id}: {target.name}.")
     return redirect(f"/console/candidates/{target.id}", request)
 
