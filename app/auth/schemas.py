@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ApiKeyCreate(BaseModel):
@@ -11,6 +11,16 @@ class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     scope: Literal["read", "write", "admin"]
     expires_at: dt.datetime | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        if value <= dt.datetime.now(dt.UTC):
+            raise ValueError("expires_at is in the past; give a future time, or none for a key that never expires")
+        return value
 
 
 class ApiKeyOut(BaseModel):

@@ -89,3 +89,13 @@ def test_health_endpoints_are_open(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"]["database"]["ok"] is True
+
+
+def test_a_key_cannot_be_created_already_expired(client, keys, db) -> None:
+    from app.auth.models import ApiKey
+
+    before = count(db, ApiKey)
+    response = client.post("/v1/keys", json={"name": "old", "scope": "read", "expires_at": "2020-01-01T00:00:00Z"},
+                           headers=keys.headers("admin"))
+    assert_problem(response, 422, "in the past")
+    assert count(db, ApiKey) == before
