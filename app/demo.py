@@ -130,7 +130,7 @@ def load_publications(session: Session, sample: Path, say: Callable[[str], None]
     """
     from app.lists import service as lists
     from app.matching.service import screen
-    from app.pipeline import screen_after_ingest
+    from app.pipeline import accept_held_snapshot, screen_after_ingest
 
     results = []
     for folder, published in PUBLICATIONS:
@@ -142,12 +142,13 @@ def load_publications(session: Session, sample: Path, say: Callable[[str], None]
                                    actor=DEMO_ACTOR, progress=say)
         if result.status == "rejected" and result.acceptable:
             say(f"{folder} held ({result.reason}); accepting it as an operator would")
-            result = lists.accept_snapshot(session, result.snapshot_id, DEMO_ACTOR, progress=say)
-        say(f"screening the candidates against {folder}")
-        if result.status == "stored" and len(results) == 0:
-            screen(session)  # the first publication: everything is new
+            result = accept_held_snapshot(session, result.snapshot_id, DEMO_ACTOR, progress=say)
         elif result.status == "stored":
-            screen_after_ingest(session, result, "ofac_sdn")
+            say(f"screening the candidates against {folder}")
+            if results:
+                screen_after_ingest(session, result, "ofac_sdn")
+            else:
+                screen(session)  # the first publication: everything in it is new
         results.append(result.to_json())
     return results
 

@@ -8,10 +8,13 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.alerts.router import router as alerts_router
 from app.auth.router import router as auth_router
 from app.config import get_settings
 from app.db import get_engine
 from app.errors import install_problem_handlers
+from app.lists.router import router as lists_router
+from app.matching.router import router as matching_router
 from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.targets.router import router as targets_router
 
@@ -28,9 +31,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="sanctrack", version="0.1.0", description=DESCRIPTION)
     install_problem_handlers(app)
-    app.include_router(auth_router)
-    app.include_router(targets_router)
-    for router in _optional_routers():
+    for router in (auth_router, targets_router, lists_router, matching_router, alerts_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
@@ -52,17 +53,6 @@ def create_app() -> FastAPI:
     install_observability(app)  # metrics, JSON logs and rate limits wrap everything above
     app.add_middleware(RequestIdMiddleware)
     return app
-
-
-def _optional_routers() -> list[Any]:
-    """Routers of the later domains, registered here so that the app module stays the one place that wires them."""
-    routers = []
-    from app.alerts.router import router as alerts_router
-    from app.lists.router import router as lists_router
-    from app.matching.router import router as matching_router
-
-    routers += [lists_router, matching_router, alerts_router]
-    return routers
 
 
 def readiness_checks() -> dict[str, dict[str, Any]]:

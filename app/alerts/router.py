@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.alerts import schemas, service
 from app.alerts.models import Delivery
 from app.auth.deps import AdminActor, ReadActor, SessionDep
+from app.pipeline import send_deliveries_soon
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
@@ -84,7 +85,7 @@ def rotate_secret(webhook_id: int, session: SessionDep, actor: AdminActor) -> sc
 def test_webhook(webhook_id: int, session: SessionDep, actor: AdminActor,
                  background: BackgroundTasks) -> schemas.DeliveryOut:
     delivery = service.send_test_event(session, webhook_id, actor)
-    background.add_task(kick_sender)  # after the commit, so that the worker finds the delivery
+    background.add_task(send_deliveries_soon)  # after the commit, so that the worker finds the delivery
     return _deliveries(session, [delivery])[0]
 
 
@@ -101,15 +102,6 @@ def list_deliveries(webhook_id: int, session: SessionDep, _: AdminActor,
 def retry_delivery(delivery_id: int, session: SessionDep, actor: AdminActor,
                    background: BackgroundTasks) -> schemas.DeliveryOut:
     delivery = service.retry_delivery(session, delivery_id, actor)
-    background.add_task(kick_sender)
+    background.add_task(send_deliveries_soon)
     return _deliveries(session, [delivery])[0]
 
-
-def kick_sender() -> None:
-    """Ask the workers to send due deliveries now instead of at the next tick (best effort)."""
-    try:
-        from workers.tasks import send_due_deliveries
-
-        send_due_deliveries.apply_async(countdown=0.5, expires=60)
-    except Exception:  # noqa: BLE001 - the periodic sender picks it up anyway
-        pass

@@ -93,7 +93,7 @@ def retry(request: Request, delivery_id: int, db: SessionDep, viewer: AdminDep,
     if db.get(Delivery, delivery_id) is None:
         raise NotFound(f"no delivery {delivery_id}")
     lazy_service("app.alerts.service", "retry_delivery")(db, delivery_id, viewer.actor)
-    background.add_task(lazy_service("app.alerts.router", "kick_sender"))
+    background.add_task(lazy_service("app.pipeline", "send_deliveries_soon"))
     security.flash(request, "success", f"Delivery {delivery_id} is queued to be sent again.")
     return redirect(f"/console/alerts#delivery-{delivery_id}", request)
 
@@ -107,6 +107,6 @@ def send_test(request: Request, webhook_id: int, db: SessionDep, viewer: AdminDe
     if webhook is None:
         raise NotFound(f"no webhook {webhook_id}")
     lazy_service("app.alerts.service", "send_test_event")(db, webhook_id, viewer.actor)
-    background.add_task(lazy_service("app.alerts.router", "kick_sender"))
+    background.add_task(lazy_service("app.pipeline", "send_deliveries_soon"))
     security.flash(request, "success", f"A test event is on its way to {webhook.url}.")
     return redirect(f"/console/alerts{query_string({'webhook': webhook_id})}", request)
