@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -84,3 +85,45 @@ def test_key_from_cli_works_against_a_served_api(unused_tcp_port: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
+def test_serve_on_the_embedded_default_runs_a_worker_and_stops_it(tmp_path: Path, unused_tcp_port: int) -> None:
+    """'sanctrack serve' on a bare folder (SQLite, no Redis) starts the Celery worker; stopping it stops both."""
+    env = {**os.environ, "SANCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'sanctrack.db'}",
+           "SANCTRACK_DATA_DIR": str(tmp_path / "data"), "SANCTRACK_REDIS_URL": "",
+           "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0"}
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port)], cwd=tmp_path,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and not workers:
+            workers = [p for p in _children(server.pid)
+                       if b"celery" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            time.sleep(0.5)
+        assert workers, "serve did not start a Celery worker"
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{unused_tcp_port}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        time.sleep(0.5)
+    assert not any(Path(f"/proc/{p}").exists() for p in workers), "the worker outlived the service"
