@@ -1,5 +1,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# Pango and fonts for the PDF dossier (WeasyPrint, Arabic script included); pg_dump for 'sanctrack db backup'.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+       fonts-noto-core postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/sanctrack
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
