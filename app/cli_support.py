@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from app.db import session_scope
 from app.errors import ServiceError
@@ -50,7 +48,5 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+# A command's unit of work is the same as a request's: one session, committed once at the end.
+unit_of_work = session_scope

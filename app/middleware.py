@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -95,6 +94,3 @@ class _BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is over {max_bytes} bytes; send less, or split it into several "
                               "requests")
 
-
-def header(scope: Scope, name: bytes) -> Any:
-    return dict(scope["headers"]).get(name)

@@ -115,7 +115,7 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
         elif not linked and status.status == "listed":
             # The only links were withdrawn by a reviewer: no longer considered listed, without an alert.
             status.status, status.programs, status.entry_ids = "not_listed", [], []
-    _update_overall_status(target, statuses, session)
+    _update_overall_status(target, session)
     session.flush()
     return events
 
@@ -142,7 +142,7 @@ def _amendments(session: Session, target_id: int, authority: str, base: dict[str
     return events
 
 
-def _update_overall_status(target: Target, statuses: dict[str, TargetAuthorityStatus], session: Session) -> None:
+def _update_overall_status(target: Target, session: Session) -> None:
     session.flush()
     current = session.scalars(select(TargetAuthorityStatus.status)
                               .where(TargetAuthorityStatus.target_id == target.id)).all()

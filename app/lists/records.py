@@ -79,7 +79,7 @@ class Entry:
         return data
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return fingerprint_of(canonical_json(self.to_dict()))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entry:
@@ -100,6 +100,15 @@ class Entry:
             links=[Link(**x) for x in data.get("links", [])],
             extra=dict(data.get("extra", {})),
         )
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    """The one text form of a record's ``to_dict()``: what fingerprints hash and what the database stores."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def fingerprint_of(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _canonical_list(values: list[Any]) -> list[Any]:

@@ -7,7 +7,6 @@ Only a publication that parses and does not remove too much at once becomes ``cu
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable
@@ -27,7 +26,15 @@ from app.lists import storage
 from app.lists.diff import diff_entries
 from app.lists.models import Change, EntryVersion, ListEntry, Snapshot
 from app.lists.parsers import parse
-from app.lists.records import AUTHORITY_OF_SOURCE, SOURCES, Entry, ParseError, Publication
+from app.lists.records import (
+    AUTHORITY_OF_SOURCE,
+    SOURCES,
+    Entry,
+    ParseError,
+    Publication,
+    canonical_json,
+    fingerprint_of,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -368,12 +375,11 @@ class _Prepared(NamedTuple):
 
 
 def _prepare(entry: Entry) -> _Prepared:
+    # to_dict() is the costliest step of an ingest after parsing: build it once and derive the rest from it, with
+    # the same functions Entry.fingerprint() uses. The text is also what COPY sends as the JSONB data.
     data = entry.to_dict()
-    # Entry.fingerprint() hashes exactly this text, but builds to_dict() again to get it, and to_dict() is the
-    # costliest step of an ingest after parsing. The text is also what COPY sends as the JSONB data, which keeps no
-    # key order of its own, so the sorted keys change nothing there.
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
-    return _Prepared(entry, data, text, hashlib.sha256(text.encode()).hexdigest())
+    text = canonical_json(data)
+    return _Prepared(entry, data, text, fingerprint_of(text))
 
 
 def _json(value: Any) -> str:

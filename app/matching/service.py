@@ -7,7 +7,7 @@ source's current snapshot changes, only the entries that snapshot touched are re
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,22 +118,16 @@ def _identifier_match(result: Any) -> bool:
     return bool(result.explanation.get("identifier_match"))
 
 
-def match(session: Session, query: MatchQuery, *, threshold: float | None = None, limit: int = 5,
-          sources: Sequence[str] | None = None) -> list[MatchHit]:
+def match(session: Session, query: MatchQuery, *, threshold: float | None = None, limit: int = 5) -> list[MatchHit]:
     if not query.names or not any(n.strip() for n in query.names):
         raise InvalidInput("a query needs at least one name")
     threshold = get_settings().match_threshold if threshold is None else threshold
     loaded = current_index(session)
     # Near misses still show (match: false), as reviewers want to see them; far ones are not worth scoring.
-    hits = loaded.index.search(query, limit=limit if not sources else limit * 4, threshold=threshold * 0.75)
-    out = []
-    for key, entry, result in hits:
-        if sources and key[0] not in sources:
-            continue
-        out.append(MatchHit(source=key[0], list_id=key[1], name=entry.name, score=round(result.score, 4),
-                            match=result.score >= threshold, explanation=result.explanation,
-                            identifier_match=_identifier_match(result)))
-    return out[:limit]
+    hits = loaded.index.search(query, limit=limit, threshold=threshold * 0.75)
+    return [MatchHit(source=key[0], list_id=key[1], name=entry.name, score=round(result.score, 4),
+                     match=result.score >= threshold, explanation=result.explanation,
+                     identifier_match=_identifier_match(result)) for key, entry, result in hits]
 
 
 # ---- screening --------------------------------------------------------------------------------------------------
