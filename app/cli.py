@@ -9,14 +9,17 @@ from app.cli_support import handle_errors
 from app.lists.cli import lists_app
 from app.matching.cli import match as match_command
 from app.matching.cli import screen as screen_command
+from app.ops_cli import register as register_db_ops
 from app.targets.cli import evidence_app, targets_app
 
 app = typer.Typer(
     help="sanctrack: track candidate sanctions targets, follow the official lists, match and alert.",
-    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
 )
 db_app = typer.Typer(help="Database set-up and maintenance.", no_args_is_help=True)
-from app.ops_cli import register; register(db_app)  # noqa: E402, E702, I001 - db backup, restore, prune
+register_db_ops(db_app)  # db backup, restore, prune
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(targets_app, name="targets")
@@ -44,8 +47,9 @@ def db_upgrade() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
     port: int = typer.Option(8000, "--port", help="Port to listen on"),
-    workers: bool = typer.Option(True, "--workers/--no-workers",
-                                 help="Also run the Celery worker and scheduler (the refresh pipeline)"),
+    workers: bool = typer.Option(
+        True, "--workers/--no-workers", help="Also run the Celery worker and scheduler (the refresh pipeline)"
+    ),
 ) -> None:
     """Upgrade the database and serve the API (and, by default, the background worker and scheduler).
 
@@ -80,7 +84,9 @@ def main() -> None:
 def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
-    live: bool = typer.Option(False, "--live", help="Load the current official lists instead of the sample files"),
+    live: bool = typer.Option(
+        False, "--live", help="Load the current official lists instead of the sample files"
+    ),
     no_serve: bool = typer.Option(False, "--no-serve", help="Load the demo data and stop (no server)"),
 ) -> None:
     """Set up a demo in the current folder (SQLite), load the seed brief's candidates and two real SDN
@@ -101,6 +107,7 @@ def demo(
     upgrade()
     brief = settings.sample_data.parent / "seed" / "article.md"
     with console.status("setting up") as status, unit_of_work() as session:
+
         def say(message: str) -> None:
             status.update(message)
             console.log(message)
@@ -110,8 +117,10 @@ def demo(
         results = load_live(session, say) if live else load_publications(session, settings.sample_data, say)
         _, key = create_key(session, name="demo-admin", scope="admin")
     for r in results:
-        typer.echo(f"  {r['source']}: {r['status']} {r.get('entries', 0):,} entries, +{r.get('added', 0):,} "
-                   f"-{r.get('removed', 0):,} ~{r.get('amended', 0):,}")
+        typer.echo(
+            f"  {r['source']}: {r['status']} {r.get('entries', 0):,} entries, +{r.get('added', 0):,} "
+            f"-{r.get('removed', 0):,} ~{r.get('amended', 0):,}"
+        )
     typer.echo(f"\nConsole: http://{host}:{port}/console   API docs: http://{host}:{port}/docs")
     typer.echo(f"Sign in with this admin key (shown once): {key}")
     if not no_serve:

@@ -39,11 +39,14 @@ def handle_errors(func: F) -> F:
             raise fail(exc.detail, 2 if exc.status in (400, 409, 412, 413, 422) else 1) from None
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors())
+                f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
+            )
             raise fail(f"invalid input: {problems}", 2) from None
         except OperationalError as exc:
-            raise fail(f"cannot use the database ({exc.orig}); is SANCTRACK_DATABASE_URL right, and did "
-                       "'sanctrack db upgrade' run?") from None
+            raise fail(
+                f"cannot use the database ({exc.orig}); is SANCTRACK_DATABASE_URL right, and did "
+                "'sanctrack db upgrade' run?"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

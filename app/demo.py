@@ -33,70 +33,124 @@ BRIEF = {
 # Each candidate the brief names, with the sentence of the brief that names it.
 CANDIDATES: list[dict[str, Any]] = [
     {
-        "target": {"kind": "person", "name": "Faleh al-Fayyad", "aliases": ["Falih al-Fayyadh"],
-                   "nationalities": ["IQ"], "programs": ["GLOMAG"], "tags": ["iraq", "pmf", "seed-brief"],
-                   "rationale": "Longtime national security advisor of Iraq, held responsible for abetting attacks "
-                                "on Iraqi protestors and U.S. sites."},
-        "quotes": [("human_rights_abuse",
-                    "The best way to open that campaign is by sanctioning Faleh al-Fayyad, the longtime national "
-                    "security advisor responsible for abetting a range of attacks on Iraqi protestors and U.S. "
-                    "sites.")],
+        "target": {
+            "kind": "person",
+            "name": "Faleh al-Fayyad",
+            "aliases": ["Falih al-Fayyadh"],
+            "nationalities": ["IQ"],
+            "programs": ["GLOMAG"],
+            "tags": ["iraq", "pmf", "seed-brief"],
+            "rationale": "Longtime national security advisor of Iraq, held responsible for abetting attacks "
+            "on Iraqi protestors and U.S. sites.",
+        },
+        "quotes": [
+            (
+                "human_rights_abuse",
+                "The best way to open that campaign is by sanctioning Faleh al-Fayyad, the longtime national "
+                "security advisor responsible for abetting a range of attacks on Iraqi protestors and U.S. "
+                "sites.",
+            )
+        ],
     },
     {
-        "target": {"kind": "person", "name": "Abu Muntadher al-Husseini",
-                   "aliases": ["Tahseen Abid Murat al-Abboudi"], "nationalities": ["IQ"], "programs": ["GLOMAG"],
-                   "tags": ["iraq", "badr", "seed-brief"],
-                   "rationale": "Badr Organization militia officer put in charge of the International Zone's "
-                                "security days before the attack on the U.S. embassy."},
-        "quotes": [("attack_on_diplomatic_facility",
-                    "Days before the U.S. embassy attack, the Iraqi government handed responsibility over the "
-                    "zone’s security to militia officer Abu Muntadher al-Husseini (birth name Tahseen Abid Murat "
-                    "al-Abboudi), a member of the Iran-backed Badr Organization who serves as the prime minister’s "
-                    "advisor on Popular Mobilization Force affairs.")],
+        "target": {
+            "kind": "person",
+            "name": "Abu Muntadher al-Husseini",
+            "aliases": ["Tahseen Abid Murat al-Abboudi"],
+            "nationalities": ["IQ"],
+            "programs": ["GLOMAG"],
+            "tags": ["iraq", "badr", "seed-brief"],
+            "rationale": "Badr Organization militia officer put in charge of the International Zone's "
+            "security days before the attack on the U.S. embassy.",
+        },
+        "quotes": [
+            (
+                "attack_on_diplomatic_facility",
+                "Days before the U.S. embassy attack, the Iraqi government handed responsibility over the "
+                "zone’s security to militia officer Abu Muntadher al-Husseini (birth name Tahseen Abid Murat "
+                "al-Abboudi), a member of the Iran-backed Badr Organization who serves as the prime minister’s "
+                "advisor on Popular Mobilization Force affairs.",
+            )
+        ],
     },
     {
-        "target": {"kind": "person", "name": "Ali Taqi", "nationalities": ["IQ"], "programs": ["GLOMAG"],
-                   "tags": ["iraq", "badr", "airport", "seed-brief"],
-                   "rationale": "Director of Baghdad International Airport and Badr intelligence officer who "
-                                "awarded ground handling services to a Kataib Hezbollah front company."},
-        "quotes": [("corruption",
-                    "Likewise, the current director of Baghdad International Airport is Ali Taqi, a Badr "
-                    "intelligence officer who recently awarded ground handling services to a Kataib Hezbollah "
-                    "front company.")],
+        "target": {
+            "kind": "person",
+            "name": "Ali Taqi",
+            "nationalities": ["IQ"],
+            "programs": ["GLOMAG"],
+            "tags": ["iraq", "badr", "airport", "seed-brief"],
+            "rationale": "Director of Baghdad International Airport and Badr intelligence officer who "
+            "awarded ground handling services to a Kataib Hezbollah front company.",
+        },
+        "quotes": [
+            (
+                "corruption",
+                "Likewise, the current director of Baghdad International Airport is Ali Taqi, a Badr "
+                "intelligence officer who recently awarded ground handling services to a Kataib Hezbollah "
+                "front company.",
+            )
+        ],
     },
     {
-        "target": {"kind": "organization", "name": "Kataib Hezbollah", "aliases": ["Kata'ib Hizballah"],
-                   "programs": ["SDGT", "FTO", "UK:Counter-Terrorism (International)"],
-                   "tags": ["iraq", "militia", "uk-gap", "seed-brief"],
-                   "rationale": "Iran-backed militia that attacked U.S. facilities; the brief asks Britain, whose "
-                                "troops it killed, to designate it as a terrorist entity."},
-        "quotes": [("terrorism",
-                    "The United States should also push European allies such as Britain—whose troops were killed "
-                    "by Kataib Hezbollah prior to 2011—to designate that group as a terrorist entity."),
-                   ("attack_on_diplomatic_facility",
-                    "Iran-backed militias, most prominently Kataib Hezbollah, have effectively taken over key areas "
-                    "and responsibilities, including the prime minister's office, the government center/diplomatic "
-                    "district, Baghdad airport, various highway routes connecting Iran and Syria, and management "
-                    "of the country's airspace.")],
+        "target": {
+            "kind": "organization",
+            "name": "Kataib Hezbollah",
+            "aliases": ["Kata'ib Hizballah"],
+            "programs": ["SDGT", "FTO", "UK:Counter-Terrorism (International)"],
+            "tags": ["iraq", "militia", "uk-gap", "seed-brief"],
+            "rationale": "Iran-backed militia that attacked U.S. facilities; the brief asks Britain, whose "
+            "troops it killed, to designate it as a terrorist entity.",
+        },
+        "quotes": [
+            (
+                "terrorism",
+                "The United States should also push European allies such as Britain—whose troops were killed "
+                "by Kataib Hezbollah prior to 2011—to designate that group as a terrorist entity.",
+            ),
+            (
+                "attack_on_diplomatic_facility",
+                "Iran-backed militias, most prominently Kataib Hezbollah, have effectively taken over key areas "
+                "and responsibilities, including the prime minister's office, the government center/diplomatic "
+                "district, Baghdad airport, various highway routes connecting Iran and Syria, and management "
+                "of the country's airspace.",
+            ),
+        ],
     },
 ]
 # Organizations the brief names in passing; an analyst following it would track them too.
 CANDIDATES += [
     {
-        "target": {"kind": "organization", "name": "Badr Organization", "programs": ["SDGT"],
-                   "tags": ["iraq", "badr", "seed-brief"],
-                   "rationale": "Iran-backed organization whose members hold security posts named in the brief."},
-        "quotes": [("other",
-                    "a member of the Iran-backed Badr Organization who serves as the prime minister’s advisor on "
-                    "Popular Mobilization Force affairs.")],
+        "target": {
+            "kind": "organization",
+            "name": "Badr Organization",
+            "programs": ["SDGT"],
+            "tags": ["iraq", "badr", "seed-brief"],
+            "rationale": "Iran-backed organization whose members hold security posts named in the brief.",
+        },
+        "quotes": [
+            (
+                "other",
+                "a member of the Iran-backed Badr Organization who serves as the prime minister’s advisor on "
+                "Popular Mobilization Force affairs.",
+            )
+        ],
     },
     {
-        "target": {"kind": "organization", "name": "Popular Mobilization Forces", "programs": ["GLOMAG"],
-                   "tags": ["iraq", "pmf", "seed-brief"],
-                   "rationale": "Umbrella of militias whose affairs are run from the prime minister's office."},
-        "quotes": [("human_rights_abuse",
-                    "the government allowed militias to kill scores of Iraqi protestors last year to stop them "
-                    "from reaching the Iranian embassy")],
+        "target": {
+            "kind": "organization",
+            "name": "Popular Mobilization Forces",
+            "programs": ["GLOMAG"],
+            "tags": ["iraq", "pmf", "seed-brief"],
+            "rationale": "Umbrella of militias whose affairs are run from the prime minister's office.",
+        },
+        "quotes": [
+            (
+                "human_rights_abuse",
+                "the government allowed militias to kill scores of Iraqi protestors last year to stop them "
+                "from reaching the Iranian embassy",
+            )
+        ],
     },
 ]
 PUBLICATIONS = [("ofac_sdn/2019-01", None), ("ofac_sdn/2023-12-28", dt.date(2023, 12, 28))]
@@ -115,9 +169,18 @@ def seed_candidates(session: Session, brief_path: Path | None) -> list[Target]:
             continue
         target = service.create_target(session, TargetCreate(**item["target"]), DEMO_ACTOR)
         for allegation, quote in item["quotes"]:
-            service.add_evidence(session, target.id, EvidenceCreate(
-                **BRIEF, allegation=allegation, excerpt=quote, accessed_on=dt.date.today(), content_sha256=sha),
-                DEMO_ACTOR)
+            service.add_evidence(
+                session,
+                target.id,
+                EvidenceCreate(
+                    **BRIEF,
+                    allegation=allegation,
+                    excerpt=quote,
+                    accessed_on=dt.date.today(),
+                    content_sha256=sha,
+                ),
+                DEMO_ACTOR,
+            )
         created.append(target)
     return created
 
@@ -138,8 +201,9 @@ def load_publications(session: Session, sample: Path, say: Callable[[str], None]
         if not path.is_dir():
             raise FileNotFoundError(f"{path} is missing; set SANCTRACK_SAMPLE_DATA to the shared/data folder")
         say(f"ingesting {folder}")
-        result = lists.ingest_path(session, "ofac_sdn", path, published=published, origin=str(path),
-                                   actor=DEMO_ACTOR, progress=say)
+        result = lists.ingest_path(
+            session, "ofac_sdn", path, published=published, origin=str(path), actor=DEMO_ACTOR, progress=say
+        )
         if result.status == "rejected" and result.acceptable:
             say(f"{folder} held ({result.reason}); accepting it as an operator would")
             result = accept_held_snapshot(session, result.snapshot_id, DEMO_ACTOR, progress=say)

@@ -62,8 +62,13 @@ class RateLimited(ServiceError):
 
 
 def problem_response(
-    status: int, title: str, detail: str, slug: str, instance: str | None = None,
-    headers: dict[str, str] | None = None, **extra: Any,
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
     if instance:
@@ -73,10 +78,15 @@ def problem_response(
 
 
 _HTTP_TITLES = {
-    400: ("bad-request", "Bad request"), 401: ("unauthorized", "Unauthorized"), 403: ("forbidden", "Forbidden"),
-    404: ("not-found", "Not found"), 405: ("method-not-allowed", "Method not allowed"),
-    409: ("conflict", "Conflict"), 412: ("precondition-failed", "Precondition failed"),
-    413: ("too-large", "Request body too large"), 415: ("unsupported-media-type", "Unsupported media type"),
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Unauthorized"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    412: ("precondition-failed", "Precondition failed"),
+    413: ("too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
     429: ("rate-limited", "Too many requests"),
 }
 
@@ -95,7 +105,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 429 and "retry_after" in exc.extra:
             headers = {"Retry-After": str(exc.extra["retry_after"])}
-        return problem_response(exc.status, exc.title, exc.detail, exc.slug, request.url.path, headers, **exc.extra)
+        return problem_response(
+            exc.status, exc.title, exc.detail, exc.slug, request.url.path, headers, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -103,27 +115,50 @@ def install_problem_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"] if p != "body")
         detail = f"{where}: {first['msg']}" if where else first["msg"]
-        return problem_response(422, "Invalid input", detail, "invalid-input", request.url.path, errors=errors)
+        return problem_response(
+            422, "Invalid input", detail, "invalid-input", request.url.path, errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = _HTTP_TITLES.get(exc.status_code, ("error", "Error"))
-        return problem_response(exc.status_code, title, str(exc.detail), slug, request.url.path,
-                                dict(exc.headers) if exc.headers else None)
+        return problem_response(
+            exc.status_code,
+            title,
+            str(exc.detail),
+            slug,
+            request.url.path,
+            dict(exc.headers) if exc.headers else None,
+        )
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return problem_response(412, "Precondition failed", "the record was changed by someone else; "
-                                "fetch it again and retry with its new ETag", "precondition-failed", request.url.path)
+        return problem_response(
+            412,
+            "Precondition failed",
+            "the record was changed by someone else; fetch it again and retry with its new ETag",
+            "precondition-failed",
+            request.url.path,
+        )
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> JSONResponse:
         # The database refused a value the schema let through: an id beyond its integer range, a NUL character.
-        return problem_response(422, "Invalid input", "a value is out of range or holds a character that cannot "
-                                "be stored (such as NUL); check ids and text fields", "invalid-input",
-                                request.url.path)
+        return problem_response(
+            422,
+            "Invalid input",
+            "a value is out of range or holds a character that cannot "
+            "be stored (such as NUL); check ids and text fields",
+            "invalid-input",
+            request.url.path,
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
-        return problem_response(409, "Conflict", "the change conflicts with existing data (a unique or reference "
-                                "constraint); reload and retry", "conflict", request.url.path)
+        return problem_response(
+            409,
+            "Conflict",
+            "the change conflicts with existing data (a unique or reference constraint); reload and retry",
+            "conflict",
+            request.url.path,
+        )

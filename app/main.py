@@ -42,8 +42,9 @@ def create_app() -> FastAPI:
     def readyz() -> JSONResponse:
         checks = readiness_checks()
         ok = all(c["ok"] for c in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+        )
 
     from app.console import install_console
     from app.observability import install_observability

@@ -44,13 +44,24 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps({
-            "type": "https://sanctrack.dev/problems/too-large", "title": "Request body too large", "status": 413,
-            "detail": f"the request body is over {self.max_bytes} bytes; send less, or split it into several requests",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "type": "https://sanctrack.dev/problems/too-large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"the request body is over {self.max_bytes} bytes; send less, or split it into several requests",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,6 +102,6 @@ class _BodyTooLarge(HTTPException):
     """Raised from inside the app while it reads the body; an HTTPException, so FastAPI answers 413 itself."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"the request body is over {max_bytes} bytes; send less, or split it into several "
-                              "requests")
-
+        super().__init__(
+            413, f"the request body is over {max_bytes} bytes; send less, or split it into several requests"
+        )

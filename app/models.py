@@ -8,7 +8,24 @@ from app.matching.models import Link
 from app.targets.models import Evidence, Program, Target, TargetTag, target_programs
 
 __all__ = [
-    "ApiKey", "AuditRecord", "Base", "Change", "Delivery", "DeliveryAttempt", "EntryVersion", "Event", "Evidence",
-    "Link", "ListEntry", "Program", "RawBlob", "Run", "Snapshot", "Target", "TargetAuthorityStatus", "TargetTag",
-    "Webhook", "target_programs",
+    "ApiKey",
+    "AuditRecord",
+    "Base",
+    "Change",
+    "Delivery",
+    "DeliveryAttempt",
+    "EntryVersion",
+    "Event",
+    "Evidence",
+    "Link",
+    "ListEntry",
+    "Program",
+    "RawBlob",
+    "Run",
+    "Snapshot",
+    "Target",
+    "TargetAuthorityStatus",
+    "TargetTag",
+    "Webhook",
+    "target_programs",
 ]

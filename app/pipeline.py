@@ -30,7 +30,9 @@ from app.targets.models import Target
 
 log = logging.getLogger("sanctrack.pipeline")
 ACTIVE = ("queued", "running")
-LOCK_TTL_SECONDS = 60  # renewed every third of it while the refresh runs; a killed worker frees it within a minute
+LOCK_TTL_SECONDS = (
+    60  # renewed every third of it while the refresh runs; a killed worker frees it within a minute
+)
 
 
 def new_run_id() -> str:
@@ -39,22 +41,39 @@ def new_run_id() -> str:
 
 # ---- runs -------------------------------------------------------------------------------------------------------
 
+
 def active_run(session: Session, source: str) -> Run | None:
     stale_before = utcnow() - dt.timedelta(seconds=get_settings().refresh_lock_seconds)
-    return session.scalar(select(Run).where(Run.source == source, Run.kind == "refresh", Run.status.in_(ACTIVE),
-                                            Run.created_at > stale_before).order_by(Run.created_at.desc()).limit(1))
+    return session.scalar(
+        select(Run)
+        .where(
+            Run.source == source, Run.kind == "refresh", Run.status.in_(ACTIVE), Run.created_at > stale_before
+        )
+        .order_by(Run.created_at.desc())
+        .limit(1)
+    )
 
 
-def request_refresh(session: Session, source: str, *, trigger: str, actor: Actor = SYSTEM,
-                    url: str | None = None) -> Run:
+def request_refresh(
+    session: Session, source: str, *, trigger: str, actor: Actor = SYSTEM, url: str | None = None
+) -> Run:
     """Record a queued refresh run; 409 (Conflict) while another one for the source is queued or running."""
     lists_service.check_source(source)
     running = active_run(session, source)
     if running is not None:
-        raise Conflict(f"a refresh of {source} is already {running.status} (run {running.id}); "
-                       "wait for it (GET /v1/runs) before starting another", run_id=running.id)
-    run = Run(id=new_run_id(), kind="refresh", source=source, status="queued", trigger=trigger,
-              counts={"url": url} if url else {})
+        raise Conflict(
+            f"a refresh of {source} is already {running.status} (run {running.id}); "
+            "wait for it (GET /v1/runs) before starting another",
+            run_id=running.id,
+        )
+    run = Run(
+        id=new_run_id(),
+        kind="refresh",
+        source=source,
+        status="queued",
+        trigger=trigger,
+        counts={"url": url} if url else {},
+    )
     session.add(run)
     session.flush()
     if actor is not SYSTEM:
@@ -64,8 +83,9 @@ def request_refresh(session: Session, source: str, *, trigger: str, actor: Actor
     return run
 
 
-def list_runs(session: Session, *, source: str | None = None, kind: str | None = None, limit: int = 50,
-              offset: int = 0) -> list[Run]:
+def list_runs(
+    session: Session, *, source: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Run]:
     query = select(Run)
     if source:
         query = query.where(Run.source == source)
@@ -82,12 +102,24 @@ def get_run(session: Session, run_id: str) -> Run:
 
 
 def run_json(run: Run) -> dict[str, Any]:
-    return {"id": run.id, "kind": run.kind, "source": run.source, "status": run.status, "trigger": run.trigger,
-            "created_at": run.created_at, "started_at": run.started_at, "finished_at": run.finished_at,
-            "attempts": run.attempts, "snapshot_id": run.snapshot_id, "counts": run.counts, "error": run.error}
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "source": run.source,
+        "status": run.status,
+        "trigger": run.trigger,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "attempts": run.attempts,
+        "snapshot_id": run.snapshot_id,
+        "counts": run.counts,
+        "error": run.error,
+    }
 
 
 # ---- the lock ---------------------------------------------------------------------------------------------------
+
 
 class LockBusy(Exception):
     pass
@@ -133,7 +165,9 @@ def source_lock(source: str) -> Iterator[None]:
         try:
             client.eval(_RELEASE, 1, key, token)
         except Exception:  # noqa: BLE001 - it expires by itself
-            log.warning("could not release the refresh lock of %s; it expires in %ss", source, LOCK_TTL_SECONDS)
+            log.warning(
+                "could not release the refresh lock of %s; it expires in %ss", source, LOCK_TTL_SECONDS
+            )
 
 
 _LOCAL_LOCKS: dict[str, threading.Lock] = {}
@@ -144,18 +178,22 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 # ---- executing a refresh ----------------------------------------------------------------------------------------
 
+
 class RetryLater(Exception):
     """A transient failure: the task should retry (with backoff) — the run stays queued."""
 
-    def __init__(self, message: str, countdown: float | None = None, *, waiting_for_lock: bool = False) -> None:
+    def __init__(
+        self, message: str, countdown: float | None = None, *, waiting_for_lock: bool = False
+    ) -> None:
         super().__init__(message)
         self.countdown = countdown
         # Another refresh of the source holds the lock: nothing failed, this run only has to wait its turn.
         self.waiting_for_lock = waiting_for_lock
 
 
-def execute_refresh(run_id: str, *, final_attempt: bool = False,
-                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def execute_refresh(
+    run_id: str, *, final_attempt: bool = False, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Do one refresh run. Idempotent: a finished run is not done again; a repeated delivery of the task finds
     either the lock held (retry later) or the run finished (nothing to do)."""
     from app.lists.fetch import FetchError
@@ -200,14 +238,18 @@ def execute_refresh(run_id: str, *, final_attempt: bool = False,
                 log.exception("refresh %s of %s failed", run_id, source)
                 return _fail(run_id, f"{type(exc).__name__}: {exc}")
     except LockBusy as exc:
-        raise RetryLater(f"another refresh of {source} holds the lock", countdown=10, waiting_for_lock=True) from exc
+        raise RetryLater(
+            f"another refresh of {source} holds the lock", countdown=10, waiting_for_lock=True
+        ) from exc
     return out
 
 
 def _transient(exc: Exception) -> bool:
     from sqlalchemy.exc import DBAPIError
 
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated) or isinstance(exc, ConnectionError)
+    return (
+        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated) or isinstance(exc, ConnectionError)
+    )
 
 
 def _requeue(run_id: str, error: str) -> None:
@@ -234,11 +276,17 @@ def screen_after_ingest(session: Session, result: lists_service.IngestResult, so
         # Screening only sees entries still listed, and only candidates that still match: a candidate linked to an
         # entry this publication removed (or amended out of reach) would otherwise never hear of it.
         out["linked_targets"] = refresh_linked_statuses(session, result.changed_entry_ids)
-    previous = session.scalar(select(func.max(Run.started_at)).where(
-        Run.source == source, Run.kind == "refresh", Run.status == "succeeded"))
+    previous = session.scalar(
+        select(func.max(Run.started_at)).where(
+            Run.source == source, Run.kind == "refresh", Run.status == "succeeded"
+        )
+    )
     if previous is not None:
-        edited = list(session.scalars(select(Target.id).where(Target.updated_at >= previous,
-                                                              Target.deleted_at.is_(None))))
+        edited = list(
+            session.scalars(
+                select(Target.id).where(Target.updated_at >= previous, Target.deleted_at.is_(None))
+            )
+        )
         if edited:
             out["edited_targets"] = screen(session, target_ids=edited).to_json()
     return out
@@ -251,15 +299,23 @@ def refresh_linked_statuses(session: Session, entry_ids: list[int]) -> int:
 
     target_ids: set[int] = set()
     for start in range(0, len(entry_ids), 5000):
-        target_ids.update(session.scalars(select(Link.target_id).where(
-            Link.entry_id.in_(entry_ids[start:start + 5000]), Link.state.in_(("confirmed", "auto")))))
+        target_ids.update(
+            session.scalars(
+                select(Link.target_id).where(
+                    Link.entry_id.in_(entry_ids[start : start + 5000]), Link.state.in_(("confirmed", "auto"))
+                )
+            )
+        )
     for target_id in sorted(target_ids):
-        refresh_target_status(session, target_id)  # idempotent: a target screening already refreshed emits nothing
+        refresh_target_status(
+            session, target_id
+        )  # idempotent: a target screening already refreshed emits nothing
     return len(target_ids)
 
 
-def accept_held_snapshot(session: Session, snapshot_id: int, actor: Actor,
-                         progress: Callable[[str], None] | None = None) -> lists_service.IngestResult:
+def accept_held_snapshot(
+    session: Session, snapshot_id: int, actor: Actor, progress: Callable[[str], None] | None = None
+) -> lists_service.IngestResult:
     """An operator accepts a held publication: apply it, then screen what it changed, as a refresh would have.
 
     Accepting only through ``lists_service.accept_snapshot`` would make the entries current without a single

@@ -47,7 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-ADMIN_URL = os.environ.get("SANCTRACK_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "SANCTRACK_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 DATA = Path(os.environ.get("SANCTRACK_SAMPLE_DATA", ROOT.parent / "shared" / "data")).resolve()
 FULL_SET = DATA / "ofac_sdn" / "2023-12-28"
 DAILY = [DATA / "ofac_sdn" / "daily" / day for day in ("2024-05-01", "2024-05-02", "2024-05-03")]
@@ -83,8 +85,21 @@ CREATE TABLE {BARE_TABLE} (
     removed_on date
 )
 """
-BARE_COLUMNS = ("source", "list_id", "kind", "name", "programs", "listed_on", "data", "fingerprint", "is_listed",
-                "first_snapshot_id", "last_changed_snapshot_id", "removed_snapshot_id", "removed_on")
+BARE_COLUMNS = (
+    "source",
+    "list_id",
+    "kind",
+    "name",
+    "programs",
+    "listed_on",
+    "data",
+    "fingerprint",
+    "is_listed",
+    "first_snapshot_id",
+    "last_changed_snapshot_id",
+    "removed_snapshot_id",
+    "removed_on",
+)
 
 
 def database_url(name: str) -> str:
@@ -123,7 +138,9 @@ def empty_tables(engine: Any) -> None:
     from sqlalchemy import text
 
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(LIST_TABLES + OTHER_TABLES)}, {BARE_TABLE} RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(f"TRUNCATE {', '.join(LIST_TABLES + OTHER_TABLES)}, {BARE_TABLE} RESTART IDENTITY CASCADE")
+        )
 
 
 def timed(step: Callable[..., Any], *args: Any) -> tuple[float, Any]:
@@ -134,6 +151,7 @@ def timed(step: Callable[..., Any], *args: Any) -> tuple[float, Any]:
 
 
 # ---- the floor: bare parse, bare COPY ------------------------------------------------------------------------------
+
 
 def bare_parse(folder: Path) -> Any:
     from app.lists.parsers import parse
@@ -157,20 +175,38 @@ def bare_rows(entries: list[Any]) -> list[tuple[Any, ...]]:
         data = entry.to_dict()
         text = json.dumps(data, sort_keys=True, ensure_ascii=False)
         fingerprint = hashlib.sha256(text.encode()).hexdigest()
-        rows.append((SOURCE, entry.list_id, entry.kind, entry.name[:1000],
-                     json.dumps(data["programs"], ensure_ascii=False), _listed_on(entry.listed_on), text, fingerprint,
-                     True, 1, 1, None, None))
+        rows.append(
+            (
+                SOURCE,
+                entry.list_id,
+                entry.kind,
+                entry.name[:1000],
+                json.dumps(data["programs"], ensure_ascii=False),
+                _listed_on(entry.listed_on),
+                text,
+                fingerprint,
+                True,
+                1,
+                1,
+                None,
+                None,
+            )
+        )
     return rows
 
 
 def bare_copy(conn: Any, rows: list[tuple[Any, ...]]) -> None:
-    with conn.cursor() as cursor, cursor.copy(f"COPY {BARE_TABLE} ({', '.join(BARE_COLUMNS)}) FROM STDIN") as copy:
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(f"COPY {BARE_TABLE} ({', '.join(BARE_COLUMNS)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
     conn.commit()
 
 
 # ---- the service -----------------------------------------------------------------------------------------------------
+
 
 def ingest(engine: Any, folder: Path) -> Any:
     from sqlalchemy.orm import Session
@@ -196,8 +232,13 @@ def table_writes(engine: Any) -> dict[str, tuple[int, int, int]]:
 
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-        rows = conn.execute(text("SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
-                                 "WHERE relname = ANY(:names)"), {"names": list(WRITE_TABLES)}).all()
+        rows = conn.execute(
+            text(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+                "WHERE relname = ANY(:names)"
+            ),
+            {"names": list(WRITE_TABLES)},
+        ).all()
     return {r.relname: (r.n_tup_ins, r.n_tup_upd, r.n_tup_del) for r in rows}
 
 
@@ -209,6 +250,7 @@ def ingest_and_flush_stats(engine: Any, folder: Path) -> tuple[float, Any]:
     from app.lists.service import ingest_path
 
     with engine.connect() as conn:
+
         def run() -> Any:
             with Session(bind=conn) as session:
                 result = ingest_path(session, SOURCE, folder)
@@ -222,20 +264,24 @@ def ingest_and_flush_stats(engine: Any, folder: Path) -> tuple[float, Any]:
     return seconds, result
 
 
-def settled_writes(engine: Any, before: dict[str, tuple[int, int, int]], expected_inserts: dict[str, int]
-                   ) -> dict[str, tuple[int, int, int]]:
+def settled_writes(
+    engine: Any, before: dict[str, tuple[int, int, int]], expected_inserts: dict[str, int]
+) -> dict[str, tuple[int, int, int]]:
     """The per-table write deltas, waiting briefly for the statistics to arrive (they are asynchronous)."""
     deadline = time.monotonic() + 3
     while True:
         after = table_writes(engine)
-        delta = {t: tuple(a - b for a, b in zip(after.get(t, (0, 0, 0)), before.get(t, (0, 0, 0)), strict=True))
-                 for t in WRITE_TABLES}
+        delta = {
+            t: tuple(a - b for a, b in zip(after.get(t, (0, 0, 0)), before.get(t, (0, 0, 0)), strict=True))
+            for t in WRITE_TABLES
+        }
         if all(delta[t][0] >= n for t, n in expected_inserts.items()) or time.monotonic() > deadline:
             return delta  # type: ignore[return-value]
         time.sleep(0.05)
 
 
 # ---- memory, in child processes --------------------------------------------------------------------------------------
+
 
 def memory_child(mode: str, url: str) -> None:
     """One full ingest in a fresh interpreter; prints what it measured as JSON."""
@@ -288,14 +334,21 @@ def _reset_peak_rss() -> bool:
 
 
 def measure_memory(url: str, mode: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--memory-child", mode, url],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--memory-child", mode, url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"memory child ({mode}) failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # ---- SQLite, the embedded default (informational) -------------------------------------------------------------------
+
 
 def sqlite_full_ingest() -> float:
     from app.db import make_engine
@@ -313,6 +366,7 @@ def sqlite_full_ingest() -> float:
 
 
 # ---- report ----------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Timing:
@@ -347,11 +401,13 @@ def check_same_rows(engine: Any, entries: list[Any]) -> tuple[int, int]:
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        differing = conn.execute(text(
-            f"SELECT count(*) FROM list_entries l FULL JOIN {BARE_TABLE} b USING (source, list_id) "
-            "WHERE l.id IS NULL OR b.id IS NULL OR l.kind <> b.kind OR l.name <> b.name OR l.programs <> b.programs "
-            "OR l.listed_on IS DISTINCT FROM b.listed_on OR l.data <> b.data OR l.fingerprint <> b.fingerprint"
-        )).scalar_one()
+        differing = conn.execute(
+            text(
+                f"SELECT count(*) FROM list_entries l FULL JOIN {BARE_TABLE} b USING (source, list_id) "
+                "WHERE l.id IS NULL OR b.id IS NULL OR l.kind <> b.kind OR l.name <> b.name OR l.programs <> b.programs "
+                "OR l.listed_on IS DISTINCT FROM b.listed_on OR l.data <> b.data OR l.fingerprint <> b.fingerprint"
+            )
+        ).scalar_one()
         stored = dict(conn.execute(text("SELECT list_id, fingerprint FROM list_entries")).all())
     wrong = sum(1 for e in entries if stored.get(e.list_id) != e.fingerprint())
     return differing, wrong
@@ -370,7 +426,9 @@ def run(repeat: int, profile: bool, with_sqlite: bool) -> int:
 
     for folder in [FULL_SET, *DAILY]:
         if not folder.is_dir():
-            print(f"sample data not found: {folder} (set SANCTRACK_SAMPLE_DATA to shared/data)", file=sys.stderr)
+            print(
+                f"sample data not found: {folder} (set SANCTRACK_SAMPLE_DATA to shared/data)", file=sys.stderr
+            )
             return 2
 
     load_at_start = _load()
@@ -409,7 +467,9 @@ def run(repeat: int, profile: bool, with_sqlite: bool) -> int:
 
             seconds, result = timed(ingest, engine, FULL_SET)
             if result.status != "stored" or result.entries != entries_count:
-                raise RuntimeError(f"full ingest gave {result.status} with {result.entries} entries: {result.reason}")
+                raise RuntimeError(
+                    f"full ingest gave {result.status} with {result.entries} entries: {result.reason}"
+                )
             full_t.runs.append(seconds)
             if attempt == 0:
                 same_rows = check_same_rows(engine, publication.entries)
@@ -466,8 +526,10 @@ def run(repeat: int, profile: bool, with_sqlite: bool) -> int:
     share = again_t.median / full_t.median
     full_t.note = f"{ratio:.2f} x (parse + COPY)"
     again_t.note = f"{share:.2%} of full ingest"
-    print(f"sanctrack ingest benchmark: OFAC SDN CSV set {FULL_SET.name} ({entries_count:,} entries), "
-          f"PostgreSQL {server}, Python {platform.python_version()}, median of {repeat}")
+    print(
+        f"sanctrack ingest benchmark: OFAC SDN CSV set {FULL_SET.name} ({entries_count:,} entries), "
+        f"PostgreSQL {server}, Python {platform.python_version()}, median of {repeat}"
+    )
     # Timings on a shared machine move with its load: say what it was.
     print(f"{os.cpu_count()} CPUs; load average at start {load_at_start}, at end {_load()}")
     print()
@@ -477,9 +539,13 @@ def run(repeat: int, profile: bool, with_sqlite: bool) -> int:
     print_timings(timings)
     print()
 
-    print(f"daily publications (rows written per table; pg_stat_user_tables inserted/updated, median of {repeat})")
-    header = (f"{'publication':<16}{'median':>10}  {'entries':>7} {'added':>6} {'amended':>8} {'removed':>8}  "
-              f"{'list_entries ins/upd':>21} {'entry_versions ins':>19} {'changes ins':>12}  {'snapshots':>9}")
+    print(
+        f"daily publications (rows written per table; pg_stat_user_tables inserted/updated, median of {repeat})"
+    )
+    header = (
+        f"{'publication':<16}{'median':>10}  {'entries':>7} {'added':>6} {'amended':>8} {'removed':>8}  "
+        f"{'list_entries ins/upd':>21} {'entry_versions ins':>19} {'changes ins':>12}  {'snapshots':>9}"
+    )
     print(header)
     daily_ok = True
     for index, folder in enumerate(DAILY):
@@ -489,39 +555,60 @@ def run(repeat: int, profile: bool, with_sqlite: bool) -> int:
         versions, changes = writes["entry_versions"][0], writes["changes"][0]
         entries_ins, entries_upd = writes["list_entries"][0], writes["list_entries"][1]
         label = folder.name + (" base" if index == 0 else "")
-        print(f"{label:<16}{fmt_seconds(statistics.median(daily_runs[folder.name])):>10}  {result.entries:>7,} "
-              f"{result.added:>6} {result.amended:>8} {result.removed:>8}  {entries_ins:>10,} /{entries_upd:>9,} "
-              f"{versions:>19,} {changes:>12,}  {writes['snapshots'][0]:>5} ins")
+        print(
+            f"{label:<16}{fmt_seconds(statistics.median(daily_runs[folder.name])):>10}  {result.entries:>7,} "
+            f"{result.added:>6} {result.amended:>8} {result.removed:>8}  {entries_ins:>10,} /{entries_upd:>9,} "
+            f"{versions:>19,} {changes:>12,}  {writes['snapshots'][0]:>5} ins"
+        )
         if index > 0:
             # Each changed entry: one version, one change; new ones inserted, the others updated, nothing else.
-            expected = (versions == changes == changed == row["inserted"]["entry_versions"]
-                        == row["inserted"]["changes"]
-                        and entries_ins + entries_upd == changed and entries_ins <= result.added)
+            expected = (
+                versions
+                == changes
+                == changed
+                == row["inserted"]["entry_versions"]
+                == row["inserted"]["changes"]
+                and entries_ins + entries_upd == changed
+                and entries_ins <= result.added
+            )
             daily_ok = daily_ok and expected
     print()
 
     peak = memory["tracemalloc"]["peak_bytes"]
     rss = memory["rss"]
     before = (rss["rss_before_kib"] or 0) / 1024
-    print(f"peak memory of one full ingest, each in a fresh process: tracemalloc peak {peak / 2**20:.1f} MiB "
-          f"(Python allocations); peak RSS {rss['peak_rss_kib'] / 1024:.1f} MiB"
-          + (f" (the process held {before:.1f} MiB before the ingest)" if rss["peak_is_ingest_only"]
-             else " (process lifetime peak: ru_maxrss)"))
+    print(
+        f"peak memory of one full ingest, each in a fresh process: tracemalloc peak {peak / 2**20:.1f} MiB "
+        f"(Python allocations); peak RSS {rss['peak_rss_kib'] / 1024:.1f} MiB"
+        + (
+            f" (the process held {before:.1f} MiB before the ingest)"
+            if rss["peak_is_ingest_only"]
+            else " (process lifetime peak: ru_maxrss)"
+        )
+    )
     print()
 
     print("targets")
     ok_ratio = ratio <= MAX_INGEST_OVER_FLOOR
     ok_again = share <= MAX_REINGEST_SHARE
-    print(f"  full ingest <= {MAX_INGEST_OVER_FLOOR:g} x (bare parse + bare COPY)   "
-          f"{fmt_seconds(full_t.median)} / {fmt_seconds(floor)} = {ratio:.2f} x   {verdict(ok_ratio)}")
-    print(f"  re-ingest of identical bytes <= {MAX_REINGEST_SHARE:.0%} of full ingest   "
-          f"{fmt_seconds(again_t.median)} / {fmt_seconds(full_t.median)} = {share:.2%}   {verdict(ok_again)}")
-    print(f"  next-day ingests write only what changed (versions = changes = added + amended + removed)   "
-          f"{verdict(daily_ok)}")
+    print(
+        f"  full ingest <= {MAX_INGEST_OVER_FLOOR:g} x (bare parse + bare COPY)   "
+        f"{fmt_seconds(full_t.median)} / {fmt_seconds(floor)} = {ratio:.2f} x   {verdict(ok_ratio)}"
+    )
+    print(
+        f"  re-ingest of identical bytes <= {MAX_REINGEST_SHARE:.0%} of full ingest   "
+        f"{fmt_seconds(again_t.median)} / {fmt_seconds(full_t.median)} = {share:.2%}   {verdict(ok_again)}"
+    )
+    print(
+        f"  next-day ingests write only what changed (versions = changes = added + amended + removed)   "
+        f"{verdict(daily_ok)}"
+    )
     differing, wrong = same_rows or (-1, -1)
     ok_rows = differing == 0 and wrong == 0
-    print(f"  same rows: list_entries after ingest = bare COPY rows ({differing} differ); "
-          f"fingerprints = Entry.fingerprint() ({wrong} differ)   {verdict(ok_rows)}")
+    print(
+        f"  same rows: list_entries after ingest = bare COPY rows ({differing} differ); "
+        f"fingerprints = Entry.fingerprint() ({wrong} differ)   {verdict(ok_rows)}"
+    )
     strict = full_t.median / (parse_t.median + copy_t.median)
     print(f"  (informational: against parse + COPY of prebuilt rows only, full ingest is {strict:.2f} x)")
     if profile_text:

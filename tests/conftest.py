@@ -86,9 +86,24 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 TABLES_TO_EMPTY = (
-    "delivery_attempts", "deliveries", "events", "webhooks", "target_statuses", "links", "changes",
-    "entry_versions", "list_entries", "runs", "snapshots", "raw_blobs", "evidence", "target_tags",
-    "target_programs", "targets", "audit_records", "api_keys",
+    "delivery_attempts",
+    "deliveries",
+    "events",
+    "webhooks",
+    "target_statuses",
+    "links",
+    "changes",
+    "entry_versions",
+    "list_entries",
+    "runs",
+    "snapshots",
+    "raw_blobs",
+    "evidence",
+    "target_tags",
+    "target_programs",
+    "targets",
+    "audit_records",
+    "api_keys",
 )
 
 

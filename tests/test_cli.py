@@ -15,9 +15,17 @@ import pytest
 from tests.conftest import ROOT
 
 
-def sanctrack(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, **(env or {})}, timeout=120)
+def sanctrack(
+    *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -25,13 +33,39 @@ def sanctrack(*args: str, env: dict[str, str] | None = None, check: bool = True)
 
 @pytest.mark.usefixtures("committed_db")
 def test_targets_add_list_show_and_evidence_add_with_json() -> None:
-    created = json.loads(sanctrack("targets", "add", "Faleh al-Fayyad", "--alias", "Falih al-Fayyadh",
-                                   "--program", "GLOMAG", "--nationality", "IQ", "--json").stdout)
+    created = json.loads(
+        sanctrack(
+            "targets",
+            "add",
+            "Faleh al-Fayyad",
+            "--alias",
+            "Falih al-Fayyadh",
+            "--program",
+            "GLOMAG",
+            "--nationality",
+            "IQ",
+            "--json",
+        ).stdout
+    )
     assert created["programs"] == ["GLOMAG"] and created["status"] == "candidate"
-    evidence = json.loads(sanctrack("evidence", "add", str(created["id"]), "--title", "Policy brief",
-                                    "--source-type", "ngo_report", "--allegation", "human_rights_abuse",
-                                    "--url", "https://example.org/brief", "--published-on", "2020-01-02",
-                                    "--json").stdout)
+    evidence = json.loads(
+        sanctrack(
+            "evidence",
+            "add",
+            str(created["id"]),
+            "--title",
+            "Policy brief",
+            "--source-type",
+            "ngo_report",
+            "--allegation",
+            "human_rights_abuse",
+            "--url",
+            "https://example.org/brief",
+            "--published-on",
+            "2020-01-02",
+            "--json",
+        ).stdout
+    )
     assert evidence["target_id"] == created["id"]
     listed = json.loads(sanctrack("targets", "list", "--json").stdout)
     assert listed["total"] == 1 and listed["items"][0]["evidence_count"] == 1
@@ -52,8 +86,17 @@ def test_cli_bad_input_says_what_is_wrong_and_exits_non_zero() -> None:
 
 
 def test_every_command_help_has_an_example() -> None:
-    commands = [["keys", "create"], ["keys", "list"], ["keys", "revoke"], ["targets", "add"], ["targets", "list"],
-                ["targets", "show"], ["evidence", "add"], ["serve"], ["db", "upgrade"]]
+    commands = [
+        ["keys", "create"],
+        ["keys", "list"],
+        ["keys", "revoke"],
+        ["targets", "add"],
+        ["targets", "list"],
+        ["targets", "show"],
+        ["evidence", "add"],
+        ["serve"],
+        ["db", "upgrade"],
+    ]
     for command in commands:
         assert "Example:" in sanctrack(*command, "--help").stdout, command
 
@@ -62,8 +105,12 @@ def test_every_command_help_has_an_example() -> None:
 def test_key_from_cli_works_against_a_served_api(unused_tcp_port: int) -> None:
     out = sanctrack("keys", "create", "--name", "e2e", "--scope", "write").stdout
     key = out.strip().splitlines()[-1].split()[-1]
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port),
-                               "--no-workers"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port), "--no-workers"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{unused_tcp_port}"
     try:
         deadline = time.monotonic() + 30
@@ -74,11 +121,17 @@ def test_key_from_cli_works_against_a_served_api(unused_tcp_port: int) -> None:
             except httpx.TransportError:
                 time.sleep(0.2)
         headers = {"Authorization": f"Bearer {key}"}
-        target = httpx.post(f"{base}/v1/targets", headers=headers,
-                            json={"kind": "person", "name": "Ali Taqi", "tags": ["airport"]}).json()
+        target = httpx.post(
+            f"{base}/v1/targets",
+            headers=headers,
+            json={"kind": "person", "name": "Ali Taqi", "tags": ["airport"]},
+        ).json()
         for title in ("first", "second"):
-            r = httpx.post(f"{base}/v1/targets/{target['id']}/evidence", headers=headers,
-                           json={"source_type": "ngo_report", "title": title, "allegation": "other"})
+            r = httpx.post(
+                f"{base}/v1/targets/{target['id']}/evidence",
+                headers=headers,
+                json={"source_type": "ngo_report", "title": title, "allegation": "other"},
+            )
             assert r.status_code == 201, r.text
         evidence = httpx.get(f"{base}/v1/targets/{target['id']}/evidence", headers=headers).json()
         assert [e["title"] for e in evidence] == ["first", "second"]
@@ -99,19 +152,31 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_serve_on_the_embedded_default_runs_a_worker_and_stops_it(tmp_path: Path, unused_tcp_port: int) -> None:
+def test_serve_on_the_embedded_default_runs_a_worker_and_stops_it(
+    tmp_path: Path, unused_tcp_port: int
+) -> None:
     """'sanctrack serve' on a bare folder (SQLite, no Redis) starts the Celery worker; stopping it stops both."""
-    env = {**os.environ, "SANCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'sanctrack.db'}",
-           "SANCTRACK_DATA_DIR": str(tmp_path / "data"), "SANCTRACK_REDIS_URL": "",
-           "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port)], cwd=tmp_path,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "SANCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'sanctrack.db'}",
+        "SANCTRACK_DATA_DIR": str(tmp_path / "data"),
+        "SANCTRACK_REDIS_URL": "",
+        "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         workers: list[int] = []
         while time.monotonic() < deadline and not workers:
-            workers = [p for p in _children(server.pid)
-                       if b"celery" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            workers = [
+                p for p in _children(server.pid) if b"celery" in Path(f"/proc/{p}/cmdline").read_bytes()
+            ]
             time.sleep(0.5)
         assert workers, "serve did not start a Celery worker"
         while time.monotonic() < deadline:

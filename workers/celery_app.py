@@ -40,13 +40,21 @@ def make_celery() -> Celery:
     settings = get_settings()
     celery = Celery("sanctrack", broker=broker_url(), include=["workers.tasks"])
     celery.conf.update(
-        task_serializer="json", accept_content=["json"], result_serializer="json", task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=True,
         # Tasks are idempotent, so a task is acknowledged only when done: a killed worker's task is delivered again.
-        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
-        broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
         # How long an unacknowledged task waits before Redis hands it to another worker.
         broker_transport_options=transport_options(),
-        worker_hijack_root_logger=False, timezone="UTC", enable_utc=True,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        enable_utc=True,
         task_default_queue=os.environ.get("SANCTRACK_QUEUE", "sanctrack"),
     )
     from workers.schedule import beat_schedule
@@ -75,7 +83,9 @@ def survive_broker_loss_with_tasks_in_flight() -> None:
 
     def connparams(self: kombu_redis.Channel, asynchronous: bool = False) -> dict[str, object]:
         if self.connection is None or self.connection.client is None:
-            raise RedisConnectionError("this broker connection was closed after the connection to Redis was lost")
+            raise RedisConnectionError(
+                "this broker connection was closed after the connection to Redis was lost"
+            )
         return original(self, asynchronous=asynchronous)
 
     connparams.raises_when_detached = True  # type: ignore[attr-defined]
@@ -115,7 +125,9 @@ def _task_started(task_id: str | None = None, task: object = None, **_: object) 
 
 
 @task_postrun.connect
-def _task_finished(task_id: str | None = None, task: object = None, state: str | None = None, **_: object) -> None:
+def _task_finished(
+    task_id: str | None = None, task: object = None, state: str | None = None, **_: object
+) -> None:
     import time
 
     began = _started.pop(task_id or "", None)

@@ -13,8 +13,18 @@ from app.config import get_settings
 def worker_command() -> list[str]:
     settings = get_settings()
     # On SQLite one process does everything (solo pool, beat inside): SQLite wants a single writer anyway.
-    cmd = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO", "-B",
-           "--schedule", str(settings.data_dir / "celerybeat-schedule")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "--loglevel=INFO",
+        "-B",
+        "--schedule",
+        str(settings.data_dir / "celerybeat-schedule"),
+    ]
     if settings.is_sqlite:
         cmd += ["--pool=solo"]
     else:

@@ -11,13 +11,19 @@ from app.lists.records import SOURCES
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     schedule: dict[str, dict[str, Any]] = {
-        "send-due-deliveries": {"task": "sanctrack.send_due_deliveries", "schedule": timedelta(seconds=5),
-                                "options": {"expires": 30}},
+        "send-due-deliveries": {
+            "task": "sanctrack.send_due_deliveries",
+            "schedule": timedelta(seconds=5),
+            "options": {"expires": 30},
+        },
     }
     for source in SOURCES:
         seconds = settings.refresh_interval(source)
         if seconds > 0:
-            schedule[f"refresh-{source}"] = {"task": "sanctrack.scheduled_refresh", "args": [source],
-                                             "schedule": timedelta(seconds=seconds),
-                                             "options": {"expires": max(seconds - 1, 1)}}
+            schedule[f"refresh-{source}"] = {
+                "task": "sanctrack.scheduled_refresh",
+                "args": [source],
+                "schedule": timedelta(seconds=seconds),
+                "options": {"expires": max(seconds - 1, 1)},
+            }
     return schedule

@@ -19,8 +19,15 @@ def new_event_id() -> str:
 
 
 def emit_event(
-    session: Session, *, type: str, dedupe_key: str, data: dict[str, Any], target_id: int | None = None,
-    authority: str | None = None, source: str | None = None, snapshot_id: int | None = None,
+    session: Session,
+    *,
+    type: str,
+    dedupe_key: str,
+    data: dict[str, Any],
+    target_id: int | None = None,
+    authority: str | None = None,
+    source: str | None = None,
+    snapshot_id: int | None = None,
 ) -> Event | None:
     """Store an event once (by ``dedupe_key``) and queue a delivery to every subscribed webhook.
 
@@ -28,8 +35,17 @@ def emit_event(
     """
     if session.scalar(select(Event.seq).where(Event.dedupe_key == dedupe_key)) is not None:
         return None
-    event = Event(id=new_event_id(), type=type, dedupe_key=dedupe_key, data=data, target_id=target_id,
-                  authority=authority, source=source, snapshot_id=snapshot_id, occurred_at=utcnow())
+    event = Event(
+        id=new_event_id(),
+        type=type,
+        dedupe_key=dedupe_key,
+        data=data,
+        target_id=target_id,
+        authority=authority,
+        source=source,
+        snapshot_id=snapshot_id,
+        occurred_at=utcnow(),
+    )
     session.add(event)
     session.flush()
     enqueue_deliveries(session, event)
@@ -65,8 +81,11 @@ def webhook_wants(webhook: Webhook, event: Event, tags: set[str]) -> bool:
 def enqueue_deliveries(session: Session, event: Event) -> list[Delivery]:
     webhooks = session.scalars(select(Webhook).where(Webhook.status == "active")).all()
     tags = _target_tags(session, event.target_id) if webhooks else set()
-    deliveries = [Delivery(webhook_id=w.id, event_id=event.id, status="pending", next_attempt_at=utcnow())
-                  for w in webhooks if webhook_wants(w, event, tags)]
+    deliveries = [
+        Delivery(webhook_id=w.id, event_id=event.id, status="pending", next_attempt_at=utcnow())
+        for w in webhooks
+        if webhook_wants(w, event, tags)
+    ]
     session.add_all(deliveries)
     session.flush()
     return deliveries

@@ -19,31 +19,70 @@ def _webhook(w) -> schemas.WebhookOut:  # type: ignore[no-untyped-def]
 
 def _deliveries(session: Session, deliveries: list[Delivery]) -> list[schemas.DeliveryOut]:
     attempts = service.delivery_attempts(session, [d.id for d in deliveries])
-    return [schemas.DeliveryOut(
-        id=d.id, webhook_id=d.webhook_id, event_id=d.event_id, status=d.status, attempts=d.attempts,
-        next_attempt_at=d.next_attempt_at, last_status_code=d.last_status_code, last_error=d.last_error,
-        created_at=d.created_at, delivered_at=d.delivered_at,
-        attempt_log=[schemas.AttemptOut.model_validate(a) for a in attempts.get(d.id, [])]) for d in deliveries]
+    return [
+        schemas.DeliveryOut(
+            id=d.id,
+            webhook_id=d.webhook_id,
+            event_id=d.event_id,
+            status=d.status,
+            attempts=d.attempts,
+            next_attempt_at=d.next_attempt_at,
+            last_status_code=d.last_status_code,
+            last_error=d.last_error,
+            created_at=d.created_at,
+            delivered_at=d.delivered_at,
+            attempt_log=[schemas.AttemptOut.model_validate(a) for a in attempts.get(d.id, [])],
+        )
+        for d in deliveries
+    ]
 
 
-@router.get("/events", response_model=list[schemas.EventOut],
-            summary="Status events, oldest first; poll with since=<last event id>")
+@router.get(
+    "/events",
+    response_model=list[schemas.EventOut],
+    summary="Status events, oldest first; poll with since=<last event id>",
+)
 def list_events(
-    session: SessionDep, _: ReadActor, since: Annotated[str | None, Query(max_length=64)] = None,
-    type: schemas.EventType | None = None, target: int | None = None,
+    session: SessionDep,
+    _: ReadActor,
+    since: Annotated[str | None, Query(max_length=64)] = None,
+    type: schemas.EventType | None = None,
+    target: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[schemas.EventOut]:
     events = service.list_events(session, since=since, type=type, target_id=target, limit=limit)
-    return [schemas.EventOut(id=e.id, type=e.type, occurred_at=e.occurred_at, target_id=e.target_id,
-                             authority=e.authority, source=e.source, snapshot_id=e.snapshot_id, data=e.data)
-            for e in events]
+    return [
+        schemas.EventOut(
+            id=e.id,
+            type=e.type,
+            occurred_at=e.occurred_at,
+            target_id=e.target_id,
+            authority=e.authority,
+            source=e.source,
+            snapshot_id=e.snapshot_id,
+            data=e.data,
+        )
+        for e in events
+    ]
 
 
-@router.post("/webhooks", response_model=schemas.WebhookCreated, status_code=status.HTTP_201_CREATED,
-             summary="Subscribe an HTTPS endpoint to events (the signing secret is shown once)")
-def create_webhook(body: schemas.WebhookCreate, session: SessionDep, actor: AdminActor) -> schemas.WebhookCreated:
-    webhook = service.create_webhook(session, url=body.url, event_types=list(body.event_types),
-                                     filters=body.filters.model_dump(), description=body.description, actor=actor)
+@router.post(
+    "/webhooks",
+    response_model=schemas.WebhookCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Subscribe an HTTPS endpoint to events (the signing secret is shown once)",
+)
+def create_webhook(
+    body: schemas.WebhookCreate, session: SessionDep, actor: AdminActor
+) -> schemas.WebhookCreated:
+    webhook = service.create_webhook(
+        session,
+        url=body.url,
+        event_types=list(body.event_types),
+        filters=body.filters.model_dump(),
+        description=body.description,
+        actor=actor,
+    )
     return schemas.WebhookCreated(**_webhook(webhook).model_dump(), secret=webhook.secret)
 
 
@@ -57,10 +96,14 @@ def get_webhook(webhook_id: int, session: SessionDep, _: AdminActor) -> schemas.
     return _webhook(service.get_webhook(session, webhook_id))
 
 
-@router.patch("/webhooks/{webhook_id}", response_model=schemas.WebhookOut,
-              summary="Update a webhook; status 'paused' pauses it, 'active' resumes or re-enables it")
-def update_webhook(webhook_id: int, body: schemas.WebhookUpdate, session: SessionDep,
-                   actor: AdminActor) -> schemas.WebhookOut:
+@router.patch(
+    "/webhooks/{webhook_id}",
+    response_model=schemas.WebhookOut,
+    summary="Update a webhook; status 'paused' pauses it, 'active' resumes or re-enables it",
+)
+def update_webhook(
+    webhook_id: int, body: schemas.WebhookUpdate, session: SessionDep, actor: AdminActor
+) -> schemas.WebhookOut:
     changes = body.model_dump(exclude_unset=True)
     if body.filters is not None:
         changes["filters"] = body.filters.model_dump()
@@ -73,35 +116,54 @@ def delete_webhook(webhook_id: int, session: SessionDep, actor: AdminActor) -> R
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/webhooks/{webhook_id}/rotate-secret", response_model=schemas.WebhookCreated,
-             summary="Rotate the signing secret; the old one keeps signing during the overlap window")
+@router.post(
+    "/webhooks/{webhook_id}/rotate-secret",
+    response_model=schemas.WebhookCreated,
+    summary="Rotate the signing secret; the old one keeps signing during the overlap window",
+)
 def rotate_secret(webhook_id: int, session: SessionDep, actor: AdminActor) -> schemas.WebhookCreated:
     webhook, secret = service.rotate_secret(session, webhook_id, actor)
     return schemas.WebhookCreated(**_webhook(webhook).model_dump(), secret=secret)
 
 
-@router.post("/webhooks/{webhook_id}/test", response_model=schemas.DeliveryOut,
-             status_code=status.HTTP_202_ACCEPTED, summary="Send a webhook.test event to this endpoint")
-def test_webhook(webhook_id: int, session: SessionDep, actor: AdminActor,
-                 background: BackgroundTasks) -> schemas.DeliveryOut:
+@router.post(
+    "/webhooks/{webhook_id}/test",
+    response_model=schemas.DeliveryOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a webhook.test event to this endpoint",
+)
+def test_webhook(
+    webhook_id: int, session: SessionDep, actor: AdminActor, background: BackgroundTasks
+) -> schemas.DeliveryOut:
     delivery = service.send_test_event(session, webhook_id, actor)
     background.add_task(send_deliveries_soon)  # after the commit, so that the worker finds the delivery
     return _deliveries(session, [delivery])[0]
 
 
-@router.get("/webhooks/{webhook_id}/deliveries", response_model=list[schemas.DeliveryOut],
-            summary="A webhook's deliveries, newest first, with every attempt")
-def list_deliveries(webhook_id: int, session: SessionDep, _: AdminActor,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> list[schemas.DeliveryOut]:
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response_model=list[schemas.DeliveryOut],
+    summary="A webhook's deliveries, newest first, with every attempt",
+)
+def list_deliveries(
+    webhook_id: int,
+    session: SessionDep,
+    _: AdminActor,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[schemas.DeliveryOut]:
     return _deliveries(session, service.list_deliveries(session, webhook_id, limit, offset))
 
 
-@router.post("/deliveries/{delivery_id}/retry", response_model=schemas.DeliveryOut,
-             status_code=status.HTTP_202_ACCEPTED, summary="Send a delivery again now")
-def retry_delivery(delivery_id: int, session: SessionDep, actor: AdminActor,
-                   background: BackgroundTasks) -> schemas.DeliveryOut:
+@router.post(
+    "/deliveries/{delivery_id}/retry",
+    response_model=schemas.DeliveryOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a delivery again now",
+)
+def retry_delivery(
+    delivery_id: int, session: SessionDep, actor: AdminActor, background: BackgroundTasks
+) -> schemas.DeliveryOut:
     delivery = service.retry_delivery(session, delivery_id, actor)
     background.add_task(send_deliveries_soon)
     return _deliveries(session, [delivery])[0]
-

@@ -12,16 +12,30 @@ EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 
 class WebhookFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    programs: list[Annotated[str, StringConstraints(max_length=100)]] = Field(default_factory=list, max_length=100)
+    programs: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
     authorities: list[Literal["OFAC", "UN", "UK", "EU"]] = Field(default_factory=list, max_length=4)
-    tags: list[Annotated[str, StringConstraints(max_length=100)]] = Field(default_factory=list, max_length=100)
+    tags: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
     target_ids: list[int] = Field(default_factory=list, max_length=10000)
 
 
 class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "url": "https://alerts.example.org/sanctrack", "event_types": ["target.designated", "target.delisted"],
-        "filters": {"authorities": ["OFAC", "UK"]}, "description": "Iraq desk"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://alerts.example.org/sanctrack",
+                    "event_types": ["target.designated", "target.delisted"],
+                    "filters": {"authorities": ["OFAC", "UK"]},
+                    "description": "Iraq desk",
+                }
+            ]
+        },
+    )
     url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     event_types: list[EventType] = Field(default_factory=list, description="Empty: every event type")
     filters: WebhookFilters = Field(default_factory=WebhookFilters)

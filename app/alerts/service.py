@@ -34,19 +34,40 @@ from app.matching.models import Link
 from app.targets.models import AUTHORITIES, Target
 
 # Fields of a listed entry whose change is worth an alert on a designated candidate.
-AMENDMENT_FIELDS = ("programs", "names", "identifiers", "birth_dates", "nationalities", "citizenships", "name",
-                    "listed_on", "kind", "links")
+AMENDMENT_FIELDS = (
+    "programs",
+    "names",
+    "identifiers",
+    "birth_dates",
+    "nationalities",
+    "citizenships",
+    "name",
+    "listed_on",
+    "kind",
+    "links",
+)
 
 
 def _entry_json(entry: ListEntry) -> dict[str, Any]:
-    return {"source": entry.source, "list_id": entry.list_id, "name": entry.name, "programs": entry.programs,
-            "listed_on": entry.listed_on.isoformat() if entry.listed_on else None, "is_listed": entry.is_listed,
-            "removed_on": entry.removed_on.isoformat() if entry.removed_on else None}
+    return {
+        "source": entry.source,
+        "list_id": entry.list_id,
+        "name": entry.name,
+        "programs": entry.programs,
+        "listed_on": entry.listed_on.isoformat() if entry.listed_on else None,
+        "is_listed": entry.is_listed,
+        "removed_on": entry.removed_on.isoformat() if entry.removed_on else None,
+    }
 
 
 def _target_json(target: Target) -> dict[str, Any]:
-    return {"id": target.id, "name": target.name, "kind": target.kind, "tags": target.tags,
-            "programs": [p.code for p in target.programs]}
+    return {
+        "id": target.id,
+        "name": target.name,
+        "kind": target.kind,
+        "tags": target.tags,
+        "programs": [p.code for p in target.programs],
+    }
 
 
 def refresh_target_status(session: Session, target_id: int) -> list[Event]:
@@ -59,13 +80,20 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
     target = session.get(Target, target_id)
     if target is None:
         return []
-    rows = session.execute(select(Link, ListEntry).join(ListEntry, ListEntry.id == Link.entry_id)
-                           .where(Link.target_id == target_id, Link.state.in_(("confirmed", "auto")))).all()
+    rows = session.execute(
+        select(Link, ListEntry)
+        .join(ListEntry, ListEntry.id == Link.entry_id)
+        .where(Link.target_id == target_id, Link.state.in_(("confirmed", "auto")))
+    ).all()
     by_authority: dict[str, list[tuple[Link, ListEntry]]] = {}
     for link, entry in rows:
         by_authority.setdefault(AUTHORITY_OF_SOURCE[entry.source], []).append((link, entry))
-    statuses = {s.authority: s for s in session.scalars(
-        select(TargetAuthorityStatus).where(TargetAuthorityStatus.target_id == target_id))}
+    statuses = {
+        s.authority: s
+        for s in session.scalars(
+            select(TargetAuthorityStatus).where(TargetAuthorityStatus.target_id == target_id)
+        )
+    }
     events: list[Event] = []
     for authority in AUTHORITIES:
         linked = by_authority.get(authority, [])
@@ -76,8 +104,11 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
             status = TargetAuthorityStatus(target_id=target_id, authority=authority, status="not_listed")
             session.add(status)
         listed = [(link, e) for link, e in linked if e.is_listed]
-        base = {"target": _target_json(target), "authority": authority, "target_programs":
-                [p.code for p in target.programs]}
+        base = {
+            "target": _target_json(target),
+            "authority": authority,
+            "target_programs": [p.code for p in target.programs],
+        }
         if listed:
             entries = sorted((e for _, e in listed), key=lambda e: (e.source, e.list_id))
             programs = sorted({p for e in entries for p in e.programs})
@@ -89,12 +120,23 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
             if was != "listed":
                 episode = ",".join(f"{e.id}@{e.last_changed_snapshot_id}" for e in entries)
                 event = emit_event(
-                    session, type="target.designated", dedupe_key=f"designated:{target_id}:{authority}:{episode}",
-                    target_id=target_id, authority=authority, source=entries[0].source,
+                    session,
+                    type="target.designated",
+                    dedupe_key=f"designated:{target_id}:{authority}:{episode}",
+                    target_id=target_id,
+                    authority=authority,
+                    source=entries[0].source,
                     snapshot_id=entries[0].last_changed_snapshot_id,
-                    data={**base, "programs": programs, "entries": [_entry_json(e) for e in entries],
-                          "links": [{"id": link.id, "state": link.state, "score": link.score} for link, _ in listed],
-                          "snapshot_ids": sorted({e.last_changed_snapshot_id for e in entries})})
+                    data={
+                        **base,
+                        "programs": programs,
+                        "entries": [_entry_json(e) for e in entries],
+                        "links": [
+                            {"id": link.id, "state": link.state, "score": link.score} for link, _ in listed
+                        ],
+                        "snapshot_ids": sorted({e.last_changed_snapshot_id for e in entries}),
+                    },
+                )
                 events += [event] if event else []
             else:
                 events += _amendments(session, target_id, authority, base, entries)
@@ -105,12 +147,21 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
             status.delisted_on = max((e.removed_on for e in removed if e.removed_on), default=utcnow().date())
             episode = ",".join(f"{e.id}@{e.removed_snapshot_id}" for e in removed)
             event = emit_event(
-                session, type="target.delisted", dedupe_key=f"delisted:{target_id}:{authority}:{episode}",
-                target_id=target_id, authority=authority, source=entries[0].source,
+                session,
+                type="target.delisted",
+                dedupe_key=f"delisted:{target_id}:{authority}:{episode}",
+                target_id=target_id,
+                authority=authority,
+                source=entries[0].source,
                 snapshot_id=removed[0].removed_snapshot_id if removed else None,
-                data={**base, "programs": status.programs, "entries": [_entry_json(e) for e in entries],
-                      "delisted_on": status.delisted_on.isoformat() if status.delisted_on else None,
-                      "snapshot_ids": sorted({e.removed_snapshot_id for e in removed if e.removed_snapshot_id})})
+                data={
+                    **base,
+                    "programs": status.programs,
+                    "entries": [_entry_json(e) for e in entries],
+                    "delisted_on": status.delisted_on.isoformat() if status.delisted_on else None,
+                    "snapshot_ids": sorted({e.removed_snapshot_id for e in removed if e.removed_snapshot_id}),
+                },
+            )
             events += [event] if event else []
         elif not linked and status.status == "listed":
             # The only links were withdrawn by a reviewer: no longer considered listed, without an alert.
@@ -120,11 +171,13 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
     return events
 
 
-def _amendments(session: Session, target_id: int, authority: str, base: dict[str, Any],
-                entries: list[ListEntry]) -> list[Event]:
+def _amendments(
+    session: Session, target_id: int, authority: str, base: dict[str, Any], entries: list[ListEntry]
+) -> list[Event]:
     events = []
-    changes = session.scalars(select(Change).where(
-        Change.entry_id.in_([e.id for e in entries]), Change.kind == "amended")).all()
+    changes = session.scalars(
+        select(Change).where(Change.entry_id.in_([e.id for e in entries]), Change.kind == "amended")
+    ).all()
     latest = {e.id: e.last_changed_snapshot_id for e in entries}
     for change in changes:
         if change.snapshot_id != latest.get(change.entry_id):
@@ -134,18 +187,31 @@ def _amendments(session: Session, target_id: int, authority: str, base: dict[str
             continue
         entry = next(e for e in entries if e.id == change.entry_id)
         event = emit_event(
-            session, type="target.amended", dedupe_key=f"amended:{target_id}:{change.entry_id}:{change.snapshot_id}",
-            target_id=target_id, authority=authority, source=change.source, snapshot_id=change.snapshot_id,
-            data={**base, "programs": entry.programs, "entry": _entry_json(entry), "fields": fields,
-                  "diff": change.diff, "snapshot_ids": [change.snapshot_id]})
+            session,
+            type="target.amended",
+            dedupe_key=f"amended:{target_id}:{change.entry_id}:{change.snapshot_id}",
+            target_id=target_id,
+            authority=authority,
+            source=change.source,
+            snapshot_id=change.snapshot_id,
+            data={
+                **base,
+                "programs": entry.programs,
+                "entry": _entry_json(entry),
+                "fields": fields,
+                "diff": change.diff,
+                "snapshot_ids": [change.snapshot_id],
+            },
+        )
         events += [event] if event else []
     return events
 
 
 def _update_overall_status(target: Target, session: Session) -> None:
     session.flush()
-    current = session.scalars(select(TargetAuthorityStatus.status)
-                              .where(TargetAuthorityStatus.target_id == target.id)).all()
+    current = session.scalars(
+        select(TargetAuthorityStatus.status).where(TargetAuthorityStatus.target_id == target.id)
+    ).all()
     if target.status == "dropped":
         return
     if "listed" in current:
@@ -156,15 +222,24 @@ def _update_overall_status(target: Target, session: Session) -> None:
         new = "candidate"
     if new != target.status:
         # A system change of status must not count as an analyst's edit for If-Match purposes: no version bump.
-        session.execute(update(Target).where(Target.id == target.id).values(status=new)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Target)
+            .where(Target.id == target.id)
+            .values(status=new)
+            .execution_options(synchronize_session=False)
+        )
         session.expire(target, ["status"])
 
 
 # ---- events -----------------------------------------------------------------------------------------------------
 
+
 def list_events(
-    session: Session, *, since: str | None = None, type: str | None = None, target_id: int | None = None,
+    session: Session,
+    *,
+    since: str | None = None,
+    type: str | None = None,
+    target_id: int | None = None,
     limit: int = 100,
 ) -> list[Event]:
     query = select(Event)
@@ -179,7 +254,9 @@ def list_events(
                 moment = dt.datetime.fromisoformat(since)
             except ValueError as exc:
                 raise InvalidInput("'since' is an event id (evt_...) or an ISO date-time") from exc
-            query = query.where(Event.occurred_at >= (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)))
+            query = query.where(
+                Event.occurred_at >= (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+            )
     if type:
         if type not in EVENT_TYPES:
             raise InvalidInput(f"unknown event type {type!r}; one of {', '.join(EVENT_TYPES)}")
@@ -191,27 +268,46 @@ def list_events(
 
 def event_payload(event: Event) -> dict[str, Any]:
     """The JSON body of a webhook: Standard Webhooks' ``{type, timestamp, data}``."""
-    return {"type": event.type, "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
-            "data": {"event_id": event.id, **event.data}}
+    return {
+        "type": event.type,
+        "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "data": {"event_id": event.id, **event.data},
+    }
 
 
 # ---- webhooks ---------------------------------------------------------------------------------------------------
 
+
 def _validate(url: str, event_types: Sequence[str]) -> None:
     unknown = [t for t in event_types if t not in EVENT_TYPES]
     if unknown:
-        raise InvalidInput(f"unknown event type(s) {', '.join(unknown)}; choose from {', '.join(EVENT_TYPES)}")
+        raise InvalidInput(
+            f"unknown event type(s) {', '.join(unknown)}; choose from {', '.join(EVENT_TYPES)}"
+        )
     try:
         signing.validate_webhook_url(url, get_settings().webhook_allow_private)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
 
 
-def create_webhook(session: Session, *, url: str, event_types: list[str], filters: dict[str, Any],
-                   description: str, actor: Actor) -> Webhook:
+def create_webhook(
+    session: Session,
+    *,
+    url: str,
+    event_types: list[str],
+    filters: dict[str, Any],
+    description: str,
+    actor: Actor,
+) -> Webhook:
     _validate(url, event_types)
-    webhook = Webhook(url=url, event_types=event_types, filters=filters, description=description,
-                      secret=signing.new_secret(), status="active")
+    webhook = Webhook(
+        url=url,
+        event_types=event_types,
+        filters=filters,
+        description=description,
+        secret=signing.new_secret(),
+        status="active",
+    )
     session.add(webhook)
     session.flush()
     audit(session, actor, "create", "webhook", webhook.id, None, _audit_view(webhook))
@@ -220,9 +316,18 @@ def create_webhook(session: Session, *, url: str, event_types: list[str], filter
 
 def webhook_json(w: Webhook) -> dict[str, Any]:
     """A webhook as shown after creation: never its secrets."""
-    return {"id": w.id, "url": w.url, "description": w.description, "event_types": w.event_types,
-            "filters": w.filters, "status": w.status, "disabled_reason": w.disabled_reason,
-            "failing_since": w.failing_since, "created_at": w.created_at, "updated_at": w.updated_at}
+    return {
+        "id": w.id,
+        "url": w.url,
+        "description": w.description,
+        "event_types": w.event_types,
+        "filters": w.filters,
+        "status": w.status,
+        "disabled_reason": w.disabled_reason,
+        "failing_since": w.failing_since,
+        "created_at": w.created_at,
+        "updated_at": w.updated_at,
+    }
 
 
 def _audit_view(w: Webhook) -> dict[str, Any]:
@@ -250,7 +355,9 @@ def update_webhook(session: Session, webhook_id: int, changes: dict[str, Any], a
             setattr(webhook, field, changes[field])
     if "status" in changes and changes["status"] is not None:
         if changes["status"] not in ("active", "paused"):
-            raise InvalidInput("status is 'active' or 'paused' (a disabled endpoint is re-enabled with 'active')")
+            raise InvalidInput(
+                "status is 'active' or 'paused' (a disabled endpoint is re-enabled with 'active')"
+            )
         if changes["status"] == "active":
             webhook.disabled_reason, webhook.failing_since = None, None
         webhook.status = changes["status"]
@@ -271,18 +378,29 @@ def rotate_secret(session: Session, webhook_id: int, actor: Actor) -> tuple[Webh
     webhook = get_webhook(session, webhook_id)
     webhook.previous_secret = webhook.secret
     webhook.previous_secret_expires_at = utcnow() + dt.timedelta(
-        seconds=get_settings().webhook_secret_overlap_seconds)
+        seconds=get_settings().webhook_secret_overlap_seconds
+    )
     webhook.secret = signing.new_secret()
     session.flush()
-    audit(session, actor, "rotate_secret", "webhook", webhook.id, None,
-          {"previous_secret_expires_at": webhook.previous_secret_expires_at.isoformat()})
+    audit(
+        session,
+        actor,
+        "rotate_secret",
+        "webhook",
+        webhook.id,
+        None,
+        {"previous_secret_expires_at": webhook.previous_secret_expires_at.isoformat()},
+    )
     return webhook, webhook.secret
 
 
 def signing_secrets(webhook: Webhook) -> list[str]:
     secrets = [webhook.secret]
-    if webhook.previous_secret and webhook.previous_secret_expires_at and \
-            webhook.previous_secret_expires_at > utcnow():
+    if (
+        webhook.previous_secret
+        and webhook.previous_secret_expires_at
+        and webhook.previous_secret_expires_at > utcnow()
+    ):
         secrets.append(webhook.previous_secret)
     return secrets
 
@@ -292,8 +410,13 @@ def send_test_event(session: Session, webhook_id: int, actor: Actor) -> Delivery
     webhook = get_webhook(session, webhook_id)
     from app.alerts.events import new_event_id
 
-    event = Event(id=new_event_id(), type="webhook.test", dedupe_key=f"test:{webhook.id}:{new_event_id()}",
-                  data={"webhook_id": webhook.id, "message": "sanctrack test event"}, occurred_at=utcnow())
+    event = Event(
+        id=new_event_id(),
+        type="webhook.test",
+        dedupe_key=f"test:{webhook.id}:{new_event_id()}",
+        data={"webhook_id": webhook.id, "message": "sanctrack test event"},
+        occurred_at=utcnow(),
+    )
     session.add(event)
     session.flush()
     delivery = Delivery(webhook_id=webhook.id, event_id=event.id, status="pending", next_attempt_at=utcnow())
@@ -305,18 +428,29 @@ def send_test_event(session: Session, webhook_id: int, actor: Actor) -> Delivery
 
 # ---- deliveries -------------------------------------------------------------------------------------------------
 
+
 def list_deliveries(session: Session, webhook_id: int, limit: int = 100, offset: int = 0) -> list[Delivery]:
     get_webhook(session, webhook_id)
-    return list(session.scalars(select(Delivery).where(Delivery.webhook_id == webhook_id)
-                                .order_by(Delivery.id.desc()).limit(limit).offset(offset)))
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.webhook_id == webhook_id)
+            .order_by(Delivery.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
 
 
 def delivery_attempts(session: Session, delivery_ids: Sequence[int]) -> dict[int, list[DeliveryAttempt]]:
     out: dict[int, list[DeliveryAttempt]] = {}
     if not delivery_ids:
         return out
-    for attempt in session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(delivery_ids))
-                                   .order_by(DeliveryAttempt.id)):
+    for attempt in session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+        .order_by(DeliveryAttempt.id)
+    ):
         out.setdefault(attempt.delivery_id, []).append(attempt)
     return out
 
@@ -341,18 +475,29 @@ def claim_due_deliveries(session: Session, limit: int = 50, lease_seconds: float
     now = utcnow()
     lease = dt.timedelta(seconds=lease_seconds or get_settings().webhook_timeout_seconds * 3 + 30)
     # Paused and disabled endpoints get nothing, except the test events an operator sends them on purpose.
-    query = (select(Delivery.id).join(Webhook, Webhook.id == Delivery.webhook_id)
-             .join(Event, Event.id == Delivery.event_id)
-             .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-                    or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-                    or_(Webhook.status == "active", Event.type == "webhook.test"))
-             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+    query = (
+        select(Delivery.id)
+        .join(Webhook, Webhook.id == Delivery.webhook_id)
+        .join(Event, Event.id == Delivery.event_id)
+        .where(
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+            or_(Webhook.status == "active", Event.type == "webhook.test"),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Delivery)
     ids = list(session.scalars(query))
     if ids:
-        session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(locked_until=now + lease)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(locked_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
     return ids
 
 
@@ -376,15 +521,33 @@ def attempt_delivery(session: Session, delivery_id: int) -> str:
     body = json.dumps(event_payload(event), ensure_ascii=False, separators=(",", ":"), default=str).encode()
     # A client of its own (no connection shared with another endpoint), but not a TLS context of its own.
     with httpx.Client(trust_env=False, follow_redirects=False, verify=_tls_context()) as http:
-        result = signing.send(webhook.url, event_id=event.id, body=body, secrets=signing_secrets(webhook),
-                              allow_private=settings.webhook_allow_private, timeout=settings.webhook_timeout_seconds,
-                              client=http)
+        result = signing.send(
+            webhook.url,
+            event_id=event.id,
+            body=body,
+            secrets=signing_secrets(webhook),
+            allow_private=settings.webhook_allow_private,
+            timeout=settings.webhook_timeout_seconds,
+            client=http,
+        )
     now = utcnow()
-    session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, status_code=result.status_code,
-                                latency_ms=result.latency_ms, ok=result.ok, response_excerpt=result.response_excerpt,
-                                error=result.error))
+    session.add(
+        DeliveryAttempt(
+            delivery_id=delivery.id,
+            at=now,
+            status_code=result.status_code,
+            latency_ms=result.latency_ms,
+            ok=result.ok,
+            response_excerpt=result.response_excerpt,
+            error=result.error,
+        )
+    )
     delivery.attempts += 1
-    delivery.last_status_code, delivery.last_error, delivery.locked_until = result.status_code, result.error, None
+    delivery.last_status_code, delivery.last_error, delivery.locked_until = (
+        result.status_code,
+        result.error,
+        None,
+    )
     if result.ok:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = "succeeded", now, None
         webhook.failing_since = None
@@ -412,8 +575,12 @@ def _disable(session: Session, webhook: Webhook, reason: str) -> None:
     if webhook.status == "disabled":
         return
     webhook.status, webhook.disabled_reason = "disabled", reason
-    emit_event(session, type="webhook.disabled", dedupe_key=f"webhook_disabled:{webhook.id}:{utcnow().isoformat()}",
-               data={"webhook_id": webhook.id, "url": webhook.url, "reason": reason})
+    emit_event(
+        session,
+        type="webhook.disabled",
+        dedupe_key=f"webhook_disabled:{webhook.id}:{utcnow().isoformat()}",
+        data={"webhook_id": webhook.id, "url": webhook.url, "reason": reason},
+    )
 
 
 def _record_metric(outcome: str) -> None:

@@ -43,9 +43,19 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
     Example: sanctrack keys list --json
     """
     with unit_of_work() as session:
-        rows = [{"id": k.id, "name": k.name, "prefix": k.prefix, "scope": k.scope, "created_at": k.created_at,
-                 "expires_at": k.expires_at, "revoked_at": k.revoked_at, "last_used_at": k.last_used_at}
-                for k in service.list_keys(session)]
+        rows = [
+            {
+                "id": k.id,
+                "name": k.name,
+                "prefix": k.prefix,
+                "scope": k.scope,
+                "created_at": k.created_at,
+                "expires_at": k.expires_at,
+                "revoked_at": k.revoked_at,
+                "last_used_at": k.last_used_at,
+            }
+            for k in service.list_keys(session)
+        ]
     if as_json:
         emit_json(rows)
         return

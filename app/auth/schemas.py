@@ -19,7 +19,9 @@ class ApiKeyCreate(BaseModel):
             return None
         value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         if value <= dt.datetime.now(dt.UTC):
-            raise ValueError("expires_at is in the past; give a future time, or none for a key that never expires")
+            raise ValueError(
+                "expires_at is in the past; give a future time, or none for a key that never expires"
+            )
         return value
 
 

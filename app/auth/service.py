@@ -34,7 +34,9 @@ def create_key(
     if not name.strip():
         raise InvalidInput("a key needs a name that says who or what uses it")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name.strip(), prefix=raw[:12], key_hash=hash_key(raw), scope=scope, expires_at=expires_at)
+    key = ApiKey(
+        name=name.strip(), prefix=raw[:12], key_hash=hash_key(raw), scope=scope, expires_at=expires_at
+    )
     session.add(key)
     session.flush()
     return key, raw
@@ -42,8 +44,10 @@ def create_key(
 
 def authenticate(session: Session, raw_key: str | None) -> ApiKey:
     if not raw_key:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>' (create one with "
-                           "'sanctrack keys create --name NAME --scope read')")
+        raise Unauthorized(
+            "missing API key: send 'Authorization: Bearer <key>' (create one with "
+            "'sanctrack keys create --name NAME --scope read')"
+        )
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw_key)))
     now = utcnow()
     if key is None:
@@ -77,19 +81,36 @@ def revoke_key(session: Session, key_id: int, actor: Actor) -> ApiKey:
 
 
 def audit(
-    session: Session, actor: Actor, action: str, entity_type: str, entity_id: Any,
-    before: dict[str, Any] | None, after: dict[str, Any] | None, note: str | None = None,
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    note: str | None = None,
 ) -> AuditRecord:
     record = AuditRecord(
-        api_key_id=actor.api_key_id, actor=actor.label, action=action, entity_type=entity_type,
-        entity_id=str(entity_id), before=before, after=after, request_id=request_id_var.get(), note=note,
+        api_key_id=actor.api_key_id,
+        actor=actor.label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        request_id=request_id_var.get(),
+        note=note,
     )
     session.add(record)
     return record
 
 
 def list_audit(
-    session: Session, *, entity_type: str | None = None, entity_id: str | None = None, limit: int = 100,
+    session: Session,
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 100,
     offset: int = 0,
 ) -> list[AuditRecord]:
     query = select(AuditRecord).order_by(AuditRecord.id.desc())

@@ -11,8 +11,9 @@ from app.context import CLI
 from app.lists import service
 from app.lists.records import SOURCES
 
-lists_app = typer.Typer(help="Official lists: ingest publications, review held ones, see changes.",
-                        no_args_is_help=True)
+lists_app = typer.Typer(
+    help="Official lists: ingest publications, review held ones, see changes.", no_args_is_help=True
+)
 stderr = Console(stderr=True)
 
 
@@ -20,11 +21,16 @@ def _print_result(out: dict, as_json: bool) -> None:
     if as_json:
         emit_json(out)
         return
-    line = (f"{out['source']}: {out['status']}  snapshot={out['snapshot_id']}  entries={out['entries']:,}  "
-            f"added={out['added']:,} removed={out['removed']:,} amended={out['amended']:,}")
+    line = (
+        f"{out['source']}: {out['status']}  snapshot={out['snapshot_id']}  entries={out['entries']:,}  "
+        f"added={out['added']:,} removed={out['removed']:,} amended={out['amended']:,}"
+    )
     typer.echo(line)
     if out.get("unmapped"):
-        typer.echo("  kept aside (could not map): " + ", ".join(f"{k}={v}" for k, v in sorted(out["unmapped"].items())))
+        typer.echo(
+            "  kept aside (could not map): "
+            + ", ".join(f"{k}={v}" for k, v in sorted(out["unmapped"].items()))
+        )
     if out.get("reason"):
         typer.echo(f"  reason: {out['reason']}")
 
@@ -34,10 +40,12 @@ def _print_result(out: dict, as_json: bool) -> None:
 def ingest(
     source: str = typer.Argument(..., help=f"One of: {', '.join(SOURCES)}"),
     location: str = typer.Argument(..., help="A file, a folder (OFAC CSV set), a zip, or an http(s) URL"),
-    published: str | None = typer.Option(None, "--published", help="Publication date YYYY-MM-DD, when the file "
-                                                                       "does not say (the OFAC CSV set)"),
-    accept_removals: bool = typer.Option(False, "--accept-removals",
-                                         help="Apply even if it removes more than the allowed share of entries"),
+    published: str | None = typer.Option(
+        None, "--published", help="Publication date YYYY-MM-DD, when the file does not say (the OFAC CSV set)"
+    ),
+    accept_removals: bool = typer.Option(
+        False, "--accept-removals", help="Apply even if it removes more than the allowed share of entries"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Ingest one publication of a list: snapshot it, compare it with the current one, record the changes.
@@ -48,6 +56,7 @@ def ingest(
 
     published_on = dt.date.fromisoformat(published) if published else None
     with stderr.status(f"{source}: starting") as status, unit_of_work() as session:
+
         def progress(message: str) -> None:
             status.update(f"{source}: {message}")
 
@@ -57,12 +66,26 @@ def ingest(
 
         try:
             if location.startswith(("http://", "https://")):
-                result = service.ingest_url(session, source, location, published=published_on,
-                                            allow_mass_removal=accept_removals, actor=CLI, progress=progress,
-                                            on_bytes=on_bytes)
+                result = service.ingest_url(
+                    session,
+                    source,
+                    location,
+                    published=published_on,
+                    allow_mass_removal=accept_removals,
+                    actor=CLI,
+                    progress=progress,
+                    on_bytes=on_bytes,
+                )
             else:
-                result = service.ingest_path(session, source, Path(location), published=published_on,
-                                             allow_mass_removal=accept_removals, actor=CLI, progress=progress)
+                result = service.ingest_path(
+                    session,
+                    source,
+                    Path(location),
+                    published=published_on,
+                    allow_mass_removal=accept_removals,
+                    actor=CLI,
+                    progress=progress,
+                )
         except FetchError as exc:
             raise fail(str(exc)) from None
     _print_result(result.to_json(), as_json)
@@ -72,8 +95,10 @@ def ingest(
 
 @lists_app.command("accept")
 @handle_errors
-def accept(snapshot_id: int = typer.Argument(..., help="A held snapshot's id (see 'sanctrack lists status')"),
-           as_json: bool = typer.Option(False, "--json")) -> None:
+def accept(
+    snapshot_id: int = typer.Argument(..., help="A held snapshot's id (see 'sanctrack lists status')"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Accept a held publication (one that removes many entries at once) after checking it is genuine.
 
     Example: sanctrack lists accept 2
@@ -104,9 +129,11 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
             typer.echo(f"{s['source']:<10} no snapshot yet")
             continue
         age = dt.timedelta(seconds=s["freshness_seconds"] or 0)
-        typer.echo(f"{s['source']:<10} snapshot {snap['id']} published {snap['published_on'] or '?'}  "
-                   f"{snap['entries']:,} entries  applied {str(age).split('.')[0]} ago"
-                   + (f"  HELD: {s['held_snapshots']}" if s["held_snapshots"] else ""))
+        typer.echo(
+            f"{s['source']:<10} snapshot {snap['id']} published {snap['published_on'] or '?'}  "
+            f"{snap['entries']:,} entries  applied {str(age).split('.')[0]} ago"
+            + (f"  HELD: {s['held_snapshots']}" if s["held_snapshots"] else "")
+        )
 
 
 @lists_app.command("changes")
@@ -123,9 +150,17 @@ def changes(
     Example: sanctrack lists changes ofac_sdn --kind amended --limit 20
     """
     with unit_of_work() as session:
-        rows = [{"id": c.id, "snapshot_id": c.snapshot_id, "list_id": c.list_id, "name": c.name, "kind": c.kind,
-                 "diff": c.diff} for c in service.list_changes(session, source, kind=kind, snapshot_id=snapshot_id,
-                                                               limit=limit)]
+        rows = [
+            {
+                "id": c.id,
+                "snapshot_id": c.snapshot_id,
+                "list_id": c.list_id,
+                "name": c.name,
+                "kind": c.kind,
+                "diff": c.diff,
+            }
+            for c in service.list_changes(session, source, kind=kind, snapshot_id=snapshot_id, limit=limit)
+        ]
     if as_json:
         emit_json(rows)
         return
@@ -139,7 +174,9 @@ def changes(
 def refresh(
     source: str = typer.Argument(..., help=f"One of: {', '.join(SOURCES)}"),
     url: str | None = typer.Option(None, "--url", help="Download from here instead of the configured URL"),
-    queue: bool = typer.Option(False, "--queue", help="Hand it to the background workers instead of running here"),
+    queue: bool = typer.Option(
+        False, "--queue", help="Hand it to the background workers instead of running here"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Refresh a list now: download (conditional GET), ingest, screen what changed, alert subscribers.
@@ -158,16 +195,20 @@ def refresh(
         return
     with stderr.status(f"{source}: refreshing") as status:
         try:
-            out = execute_refresh(run_id, final_attempt=True, progress=lambda m: status.update(f"{source}: {m}"))
+            out = execute_refresh(
+                run_id, final_attempt=True, progress=lambda m: status.update(f"{source}: {m}")
+            )
         except RetryLater as exc:
             raise fail(f"{exc}; try again in a minute") from None
     if as_json:
         emit_json(out)
     else:
         counts = out.get("counts") or {}
-        typer.echo(f"run {out['id']}: {out['status']}  snapshot={out['snapshot_id']}  "
-                   f"added={counts.get('added', 0)} removed={counts.get('removed', 0)} "
-                   f"amended={counts.get('amended', 0)}" + (f"\n  {out['error']}" if out.get("error") else ""))
+        typer.echo(
+            f"run {out['id']}: {out['status']}  snapshot={out['snapshot_id']}  "
+            f"added={counts.get('added', 0)} removed={counts.get('removed', 0)} "
+            f"amended={counts.get('amended', 0)}" + (f"\n  {out['error']}" if out.get("error") else "")
+        )
     if out["status"] == "failed":
         raise typer.Exit(1)
     if out["status"] == "rejected":
@@ -176,8 +217,11 @@ def refresh(
 
 @lists_app.command("runs")
 @handle_errors
-def runs(source: str | None = typer.Option(None, "--source"), limit: int = typer.Option(20, "--limit"),
-         as_json: bool = typer.Option(False, "--json")) -> None:
+def runs(
+    source: str | None = typer.Option(None, "--source"),
+    limit: int = typer.Option(20, "--limit"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Show recent refresh and screening runs, newest first.
 
     Example: sanctrack lists runs --source ofac_sdn
@@ -190,5 +234,7 @@ def runs(source: str | None = typer.Option(None, "--source"), limit: int = typer
         emit_json(rows)
         return
     for r in rows:
-        typer.echo(f"{r['id']}  {r['kind']:<9} {r['source'] or '-':<10} {r['status']:<9} {r['created_at']:%Y-%m-%d %H:%M}"
-                   + (f"  {r['error']}" if r["error"] else ""))
+        typer.echo(
+            f"{r['id']}  {r['kind']:<9} {r['source'] or '-':<10} {r['status']:<9} {r['created_at']:%Y-%m-%d %H:%M}"
+            + (f"  {r['error']}" if r["error"] else "")
+        )

@@ -22,7 +22,9 @@ AUTHORITY_OF_SOURCE = {"ofac_sdn": "OFAC", "ofac_cons": "OFAC", "un_sc": "UN", "
 @dataclass(frozen=True, order=True)
 class Name:
     full: str
-    quality: str = "strong"  # strong (a.k.a. / primary), weak (OFAC "weak aka", UN "low" quality), former (f.k.a.)
+    quality: str = (
+        "strong"  # strong (a.k.a. / primary), weak (OFAC "weak aka", UN "low" quality), former (f.k.a.)
+    )
     script: str | None = None  # ISO 15924 code where known: Latn, Arab, Cyrl...
     lang: str | None = None
 
@@ -72,10 +74,20 @@ class Entry:
         data = asdict(self)
         primary, *others = data["names"] or [None]
         data["names"] = ([primary] if primary else []) + _canonical_list([n for n in others if n != primary])
-        for key in ("birth_dates", "birth_places", "nationalities", "citizenships", "identifiers", "addresses",
-                    "programs", "links"):
+        for key in (
+            "birth_dates",
+            "birth_places",
+            "nationalities",
+            "citizenships",
+            "identifiers",
+            "addresses",
+            "programs",
+            "links",
+        ):
             data[key] = _canonical_list(data[key])
-        data["extra"] = {k: (_canonical_list(v) if isinstance(v, list) else v) for k, v in sorted(data["extra"].items())}
+        data["extra"] = {
+            k: (_canonical_list(v) if isinstance(v, list) else v) for k, v in sorted(data["extra"].items())
+        }
         return data
 
     def fingerprint(self) -> str:
@@ -123,7 +135,9 @@ class Publication:
     """What a parser read from one publication of a list."""
 
     source: str
-    format: str  # e.g. "ofac_csv", "sdn_xml", "sdn_advanced_xml", "un_xml", "ofsi_xlsx", "fcdo_xml", "eu_fsf_xml"
+    format: (
+        str  # e.g. "ofac_csv", "sdn_xml", "sdn_advanced_xml", "un_xml", "ofsi_xlsx", "fcdo_xml", "eu_fsf_xml"
+    )
     entries: list[Entry]
     published: dt.date | None = None
     # What could not be mapped, counted per field ("remarks.unparsed", "nationality.unknown_country"...)

@@ -11,41 +11,76 @@ from app.lists import schemas, service
 router = APIRouter(prefix="/v1", tags=["lists"])
 
 
-@router.get("/lists", response_model=list[schemas.SourceOut],
-            summary="Every followed list with its current snapshot, freshness and last run")
+@router.get(
+    "/lists",
+    response_model=list[schemas.SourceOut],
+    summary="Every followed list with its current snapshot, freshness and last run",
+)
 def list_sources(session: SessionDep, _: ReadActor) -> list[schemas.SourceOut]:
     return [schemas.SourceOut.model_validate(s) for s in service.list_sources(session)]
 
 
-@router.get("/lists/{source}/snapshots", response_model=schemas.SnapshotPage,
-            summary="Publications of a list, newest first (current, superseded, held and rejected)")
-def list_snapshots(source: str, session: SessionDep, _: ReadActor,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                   offset: Annotated[int, Query(ge=0)] = 0) -> schemas.SnapshotPage:
+@router.get(
+    "/lists/{source}/snapshots",
+    response_model=schemas.SnapshotPage,
+    summary="Publications of a list, newest first (current, superseded, held and rejected)",
+)
+def list_snapshots(
+    source: str,
+    session: SessionDep,
+    _: ReadActor,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> schemas.SnapshotPage:
     items, total = service.list_snapshots(session, source, limit, offset)
-    return schemas.SnapshotPage(items=[schemas.SnapshotOut.model_validate(service.snapshot_json(s)) for s in items],
-                                total=total)
+    return schemas.SnapshotPage(
+        items=[schemas.SnapshotOut.model_validate(service.snapshot_json(s)) for s in items], total=total
+    )
 
 
-@router.get("/lists/{source}/changes", response_model=list[schemas.ChangeOut],
-            summary="Field-level changes between publications, oldest first; page with after_id")
+@router.get(
+    "/lists/{source}/changes",
+    response_model=list[schemas.ChangeOut],
+    summary="Field-level changes between publications, oldest first; page with after_id",
+)
 def list_changes(
-    source: str, session: SessionDep, _: ReadActor, since: dt.datetime | None = None,
-    kind: Literal["added", "removed", "amended"] | None = None, snapshot_id: int | None = None,
-    after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    source: str,
+    session: SessionDep,
+    _: ReadActor,
+    since: dt.datetime | None = None,
+    kind: Literal["added", "removed", "amended"] | None = None,
+    snapshot_id: int | None = None,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[schemas.ChangeOut]:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
-    changes = service.list_changes(session, source, since=since, kind=kind, snapshot_id=snapshot_id,
-                                   after_id=after_id, limit=limit)
-    return [schemas.ChangeOut(id=c.id, snapshot_id=c.snapshot_id, source=c.source, list_id=c.list_id, name=c.name,
-                              kind=c.kind, diff=c.diff, created_at=c.created_at) for c in changes]
+    changes = service.list_changes(
+        session, source, since=since, kind=kind, snapshot_id=snapshot_id, after_id=after_id, limit=limit
+    )
+    return [
+        schemas.ChangeOut(
+            id=c.id,
+            snapshot_id=c.snapshot_id,
+            source=c.source,
+            list_id=c.list_id,
+            name=c.name,
+            kind=c.kind,
+            diff=c.diff,
+            created_at=c.created_at,
+        )
+        for c in changes
+    ]
 
 
-@router.post("/snapshots/{snapshot_id}/accept", response_model=schemas.IngestOut,
-             summary="Accept a held publication (e.g. a genuine mass delisting) and apply it")
-def accept_snapshot(snapshot_id: int, session: SessionDep, actor: AdminActor,
-                    background: BackgroundTasks) -> schemas.IngestOut:
+@router.post(
+    "/snapshots/{snapshot_id}/accept",
+    response_model=schemas.IngestOut,
+    summary="Accept a held publication (e.g. a genuine mass delisting) and apply it",
+)
+def accept_snapshot(
+    snapshot_id: int, session: SessionDep, actor: AdminActor, background: BackgroundTasks
+) -> schemas.IngestOut:
     from app.pipeline import accept_held_snapshot, send_deliveries_soon
 
     # Through the pipeline: what the publication changed is screened, so its designations are alerted too.
@@ -56,23 +91,34 @@ def accept_snapshot(snapshot_id: int, session: SessionDep, actor: AdminActor,
 
 @router.get("/entries", response_model=schemas.EntryPage, summary="Search listed entries")
 def search_entries(
-    session: SessionDep, _: ReadActor, q: Annotated[str | None, Query(max_length=200)] = None,
-    source: str | None = None, program: Annotated[str | None, Query(max_length=100)] = None,
-    listed: bool | None = True, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    session: SessionDep,
+    _: ReadActor,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    source: str | None = None,
+    program: Annotated[str | None, Query(max_length=100)] = None,
+    listed: bool | None = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> schemas.EntryPage:
-    items, total = service.search_entries(session, q=q, source=source, program=program, listed=listed,
-                                          limit=limit, offset=offset)
-    return schemas.EntryPage(items=[schemas.entry_out(e) for e in items], total=total, limit=limit, offset=offset)
+    items, total = service.search_entries(
+        session, q=q, source=source, program=program, listed=listed, limit=limit, offset=offset
+    )
+    return schemas.EntryPage(
+        items=[schemas.entry_out(e) for e in items], total=total, limit=limit, offset=offset
+    )
 
 
-@router.get("/entries/{source}/{list_id}", response_model=schemas.EntryDetail,
-            summary="One listed entry with its full history across snapshots")
+@router.get(
+    "/entries/{source}/{list_id}",
+    response_model=schemas.EntryDetail,
+    summary="One listed entry with its full history across snapshots",
+)
 def get_entry(source: str, list_id: str, session: SessionDep, _: ReadActor) -> schemas.EntryDetail:
     entry = service.get_entry(session, source, list_id)
-    return schemas.EntryDetail(**schemas.entry_out(entry).model_dump(),
-                               history=[schemas.EntryVersionOut.model_validate(h)
-                                        for h in service.entry_history(session, entry)])
+    return schemas.EntryDetail(
+        **schemas.entry_out(entry).model_dump(),
+        history=[schemas.EntryVersionOut.model_validate(h) for h in service.entry_history(session, entry)],
+    )
 
 
 class RunOut(schemas.BaseModel):
@@ -90,9 +136,13 @@ class RunOut(schemas.BaseModel):
     error: str | None
 
 
-@router.post("/lists/{source}/refresh", response_model=RunOut, status_code=202,
-             summary="Refresh a list now (fetch, ingest, screen, alert); 409 while a refresh of it runs",
-             responses={409: {"description": "A refresh of this source is already queued or running"}})
+@router.post(
+    "/lists/{source}/refresh",
+    response_model=RunOut,
+    status_code=202,
+    summary="Refresh a list now (fetch, ingest, screen, alert); 409 while a refresh of it runs",
+    responses={409: {"description": "A refresh of this source is already queued or running"}},
+)
 def refresh(source: str, session: SessionDep, actor: AdminActor, background: BackgroundTasks) -> RunOut:
     from app.pipeline import request_refresh, run_json
 
@@ -108,15 +158,21 @@ def _enqueue_refresh(run_id: str) -> None:
 
 
 @router.get("/runs", response_model=list[RunOut], summary="Refresh and screening runs, newest first")
-def list_runs(session: SessionDep, _: ReadActor, source: str | None = None,
-              kind: Literal["refresh", "screening", "ingest"] | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> list[RunOut]:
+def list_runs(
+    session: SessionDep,
+    _: ReadActor,
+    source: str | None = None,
+    kind: Literal["refresh", "screening", "ingest"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[RunOut]:
     from app.pipeline import list_runs as runs
     from app.pipeline import run_json
 
-    return [RunOut.model_validate(run_json(r)) for r in runs(session, source=source, kind=kind, limit=limit,
-                                                              offset=offset)]
+    return [
+        RunOut.model_validate(run_json(r))
+        for r in runs(session, source=source, kind=kind, limit=limit, offset=offset)
+    ]
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, summary="One run")

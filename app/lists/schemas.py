@@ -108,6 +108,14 @@ class IngestOut(BaseModel):
 
 
 def entry_out(entry: Any) -> EntryOut:
-    return EntryOut(source=entry.source, list_id=entry.list_id, kind=entry.kind, name=entry.name,
-                    programs=entry.programs, listed_on=entry.listed_on, is_listed=entry.is_listed,
-                    removed_on=entry.removed_on, data=entry.data)
+    return EntryOut(
+        source=entry.source,
+        list_id=entry.list_id,
+        kind=entry.kind,
+        name=entry.name,
+        programs=entry.programs,
+        listed_on=entry.listed_on,
+        is_listed=entry.is_listed,
+        removed_on=entry.removed_on,
+        data=entry.data,
+    )

@@ -43,7 +43,9 @@ def pack(path: Path) -> RawPublication:
                 data = member.read_bytes()
                 total += len(data)
                 if total > MAX_FOLDER_BYTES:
-                    raise ValueError(f"{path} holds more than {MAX_FOLDER_BYTES} bytes: not a list publication")
+                    raise ValueError(
+                        f"{path} holds more than {MAX_FOLDER_BYTES} bytes: not a list publication"
+                    )
                 info = zipfile.ZipInfo(member.name, FIXED_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_STORED
                 archive.writestr(info, data)
@@ -58,8 +60,12 @@ def pack(path: Path) -> RawPublication:
 def store(session: Session, publication: RawPublication) -> RawBlob:
     blob = session.get(RawBlob, publication.sha256)
     if blob is None:
-        blob = RawBlob(sha256=publication.sha256, size=len(publication.raw), compression="gzip",
-                       data=gzip.compress(publication.raw, compresslevel=6, mtime=0))
+        blob = RawBlob(
+            sha256=publication.sha256,
+            size=len(publication.raw),
+            compression="gzip",
+            data=gzip.compress(publication.raw, compresslevel=6, mtime=0),
+        )
         session.add(blob)
         session.flush()
     elif blob.data is None:  # pruned earlier by retention; the same bytes came back

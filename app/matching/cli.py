@@ -18,7 +18,9 @@ def match(
     dob: list[str] = typer.Option([], "--dob", help="Date of birth: YYYY-MM-DD, YYYY-MM or YYYY"),
     country: list[str] = typer.Option([], "--country", help="Nationality, ISO code (repeatable)"),
     kind: str | None = typer.Option(None, "--kind", help="person, organization, vessel, aircraft"),
-    threshold: float | None = typer.Option(None, "--threshold", help="Score needed for a match (default: setting)"),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="Score needed for a match (default: setting)"
+    ),
     limit: int = typer.Option(5, "--limit"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -29,13 +31,27 @@ def match(
     from app.matching.schemas import MatchQueryIn
 
     checked = MatchQueryIn(name=name, aliases=alias, birth_dates=dob, nationalities=country, kind=kind)
-    query = MatchQuery(kind=checked.kind, names=[checked.name, *checked.aliases], birth_dates=checked.birth_dates,
-                       nationalities=checked.nationalities, identifiers=[])
+    query = MatchQuery(
+        kind=checked.kind,
+        names=[checked.name, *checked.aliases],
+        birth_dates=checked.birth_dates,
+        nationalities=checked.nationalities,
+        identifiers=[],
+    )
     threshold = get_settings().match_threshold if threshold is None else threshold
     with stderr.status("loading the lists into the index"), unit_of_work() as session:
         hits = service.match(session, query, threshold=threshold, limit=limit)
-    rows = [{"source": h.source, "list_id": h.list_id, "name": h.name, "score": h.score, "match": h.match,
-             "explanation": h.explanation} for h in hits]
+    rows = [
+        {
+            "source": h.source,
+            "list_id": h.list_id,
+            "name": h.name,
+            "score": h.score,
+            "match": h.match,
+            "explanation": h.explanation,
+        }
+        for h in hits
+    ]
     if as_json:
         emit_json({"query": name, "threshold": threshold, "results": rows})
         return
@@ -43,8 +59,10 @@ def match(
         typer.echo("no candidates found (are lists loaded? see 'sanctrack lists status')")
     for r in rows:
         names = r["explanation"].get("names", {})
-        typer.echo(f"{r['score']:.3f} {'MATCH' if r['match'] else '     '} {r['source']}:{r['list_id']:<10} "
-                   f"{r['name']}   (met '{names.get('entry', '?')}')")
+        typer.echo(
+            f"{r['score']:.3f} {'MATCH' if r['match'] else '     '} {r['source']}:{r['list_id']:<10} "
+            f"{r['name']}   (met '{names.get('entry', '?')}')"
+        )
 
 
 @handle_errors
@@ -57,12 +75,17 @@ def screen(
     Example: sanctrack screen --json
     """
     with stderr.status("screening") as status, unit_of_work() as session:
-        result = service.screen(session, target_ids=target or None,
-                                progress=lambda n, total: status.update(f"screening {n}/{total} candidates"))
+        result = service.screen(
+            session,
+            target_ids=target or None,
+            progress=lambda n, total: status.update(f"screening {n}/{total} candidates"),
+        )
     out = result.to_json()
     if as_json:
         emit_json(out)
         return
-    typer.echo(f"screened {out['targets']} candidate(s) against {out['entries']:,} entries: "
-               f"{out['links_new']} new link(s), {out['suggested']} to review, {out['auto']} automatic, "
-               f"{out['reopened']} re-opened")
+    typer.echo(
+        f"screened {out['targets']} candidate(s) against {out['entries']:,} entries: "
+        f"{out['links_new']} new link(s), {out['suggested']} to review, {out['auto']} automatic, "
+        f"{out['reopened']} re-opened"
+    )

@@ -39,10 +39,17 @@ class MatchQueryIn(BaseModel):
 
 
 class MatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "queries": {"q1": {"kind": "person", "name": "Faleh al-Fayyad", "nationalities": ["IQ"]}}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"queries": {"q1": {"kind": "person", "name": "Faleh al-Fayyad", "nationalities": ["IQ"]}}}
+            ]
+        },
+    )
     queries: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], MatchQueryIn] = Field(
-        max_length=100, min_length=1)
+        max_length=100, min_length=1
+    )
 
 
 class MatchResultOut(BaseModel):
@@ -88,7 +95,9 @@ class Review(BaseModel):
 
 class ScreeningRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    target_ids: list[int] | None = Field(None, max_length=10000, description="Only these candidates (default: all)")
+    target_ids: list[int] | None = Field(
+        None, max_length=10000, description="Only these candidates (default: all)"
+    )
 
 
 class ScreeningOut(BaseModel):

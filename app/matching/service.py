@@ -51,7 +51,9 @@ def _database_identity(session: Session) -> str:
 def current_index(session: Session) -> _LoadedIndex:
     """The process's index, brought up to date with the current snapshots (cheap when nothing changed)."""
     global _loaded
-    current = dict(session.execute(select(Snapshot.source, Snapshot.id).where(Snapshot.status == "current")).all())
+    current = dict(
+        session.execute(select(Snapshot.source, Snapshot.id).where(Snapshot.status == "current")).all()
+    )
     identity = _database_identity(session)
     with _lock:
         if _loaded.database != identity:
@@ -66,8 +68,9 @@ def current_index(session: Session) -> _LoadedIndex:
             del _loaded.seen[source]
         for source, snapshot_id in stale.items():
             since = _loaded.seen.get(source, 0)
-            query = select(ListEntry.id, ListEntry.list_id, ListEntry.is_listed, ListEntry.data,
-                           ListEntry.fingerprint).where(ListEntry.source == source)
+            query = select(
+                ListEntry.id, ListEntry.list_id, ListEntry.is_listed, ListEntry.data, ListEntry.fingerprint
+            ).where(ListEntry.source == source)
             if since and since < snapshot_id:
                 query = query.where(ListEntry.last_changed_snapshot_id > since)
             elif since > snapshot_id:  # the database went back in time: reload the source from scratch
@@ -100,6 +103,7 @@ def reset_index() -> None:
 
 # ---- ad-hoc matching --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class MatchHit:
     source: str
@@ -118,25 +122,44 @@ def _identifier_match(result: Any) -> bool:
     return bool(result.explanation.get("identifier_match"))
 
 
-def match(session: Session, query: MatchQuery, *, threshold: float | None = None, limit: int = 5) -> list[MatchHit]:
+def match(
+    session: Session, query: MatchQuery, *, threshold: float | None = None, limit: int = 5
+) -> list[MatchHit]:
     if not query.names or not any(n.strip() for n in query.names):
         raise InvalidInput("a query needs at least one name")
     threshold = get_settings().match_threshold if threshold is None else threshold
     loaded = current_index(session)
     # Near misses still show (match: false), as reviewers want to see them; far ones are not worth scoring.
     hits = loaded.index.search(query, limit=limit, threshold=threshold * 0.75)
-    return [MatchHit(source=key[0], list_id=key[1], name=entry.name, score=round(result.score, 4),
-                     match=result.score >= threshold, explanation=result.explanation,
-                     identifier_match=_identifier_match(result)) for key, entry, result in hits]
+    return [
+        MatchHit(
+            source=key[0],
+            list_id=key[1],
+            name=entry.name,
+            score=round(result.score, 4),
+            match=result.score >= threshold,
+            explanation=result.explanation,
+            identifier_match=_identifier_match(result),
+        )
+        for key, entry, result in hits
+    ]
 
 
 # ---- screening --------------------------------------------------------------------------------------------------
 
+
 def query_for_target(target: Target) -> MatchQuery:
     names = [target.name] + [a["name"] if isinstance(a, dict) else str(a) for a in target.aliases]
-    identifiers = [(i.get("type"), i["value"]) for i in target.identifiers if isinstance(i, dict) and i.get("value")]
-    return MatchQuery(kind=target.kind, names=names, birth_dates=list(target.birth_dates),
-                      nationalities=list(target.nationalities), identifiers=identifiers)
+    identifiers = [
+        (i.get("type"), i["value"]) for i in target.identifiers if isinstance(i, dict) and i.get("value")
+    ]
+    return MatchQuery(
+        kind=target.kind,
+        names=names,
+        birth_dates=list(target.birth_dates),
+        nationalities=list(target.nationalities),
+        identifiers=identifiers,
+    )
 
 
 @dataclass
@@ -151,13 +174,23 @@ class ScreeningResult:
     affected_targets: set[int] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
-        return {"targets": self.targets, "entries": self.entries, "links_new": self.links_new,
-                "links_updated": self.links_updated, "suggested": self.suggested, "auto": self.auto,
-                "reopened": self.reopened, "affected_targets": sorted(self.affected_targets)}
+        return {
+            "targets": self.targets,
+            "entries": self.entries,
+            "links_new": self.links_new,
+            "links_updated": self.links_updated,
+            "suggested": self.suggested,
+            "auto": self.auto,
+            "reopened": self.reopened,
+            "affected_targets": sorted(self.affected_targets),
+        }
 
 
 def screen(
-    session: Session, *, target_ids: Iterable[int] | None = None, entry_ids: Iterable[int] | None = None,
+    session: Session,
+    *,
+    target_ids: Iterable[int] | None = None,
+    entry_ids: Iterable[int] | None = None,
     progress: Any = None,
 ) -> ScreeningResult:
     """Match candidates against entries and record links; then update each affected candidate's status.
@@ -183,15 +216,24 @@ def screen(
         # A small index of just the changed entries: each candidate is scored against them and nothing else.
         wanted_entries = set(entry_ids)
         index = MatchIndex()
-        for row in session.execute(select(ListEntry.source, ListEntry.list_id, ListEntry.data)
-                                   .where(ListEntry.id.in_(wanted_entries), ListEntry.is_listed.is_(True))):
+        for row in session.execute(
+            select(ListEntry.source, ListEntry.list_id, ListEntry.data).where(
+                ListEntry.id.in_(wanted_entries), ListEntry.is_listed.is_(True)
+            )
+        ):
             index.add((row.source, row.list_id), Entry.from_dict(row.data))
             result.entries += 1
         if result.entries == 0:
             return result
 
-    existing = {(link.target_id, link.entry_id): link for link in session.scalars(
-        select(Link).where(Link.target_id.in_([t.id for t in targets])))} if targets else {}
+    existing = (
+        {
+            (link.target_id, link.entry_id): link
+            for link in session.scalars(select(Link).where(Link.target_id.in_([t.id for t in targets])))
+        }
+        if targets
+        else {}
+    )
     for number, target in enumerate(targets, 1):
         if progress and number % 50 == 0:
             progress(number, len(targets))
@@ -202,12 +244,17 @@ def screen(
             entry_id = loaded.entry_ids.get(key)
             fingerprint = loaded.fingerprints.get(key)
             if entry_id is None:
-                row = session.execute(select(ListEntry.id, ListEntry.fingerprint).where(
-                    ListEntry.source == key[0], ListEntry.list_id == key[1])).one_or_none()
+                row = session.execute(
+                    select(ListEntry.id, ListEntry.fingerprint).where(
+                        ListEntry.source == key[0], ListEntry.list_id == key[1]
+                    )
+                ).one_or_none()
                 if row is None:
                     continue
                 entry_id, fingerprint = row.id, row.fingerprint
-            _record_link(session, existing, target, key, entry_id, fingerprint or "", scored, result, settings)
+            _record_link(
+                session, existing, target, key, entry_id, fingerprint or "", scored, result, settings
+            )
     session.flush()
     if result.affected_targets:
         from app.alerts.service import refresh_target_status
@@ -217,15 +264,32 @@ def screen(
     return result
 
 
-def _record_link(session: Session, existing: dict[tuple[int, int], Link], target: Target, key: EntryKey,
-                 entry_id: int, fingerprint: str, scored: Any, result: ScreeningResult, settings: Any) -> None:
+def _record_link(
+    session: Session,
+    existing: dict[tuple[int, int], Link],
+    target: Target,
+    key: EntryKey,
+    entry_id: int,
+    fingerprint: str,
+    scored: Any,
+    result: ScreeningResult,
+    settings: Any,
+) -> None:
     score = round(min(max(scored.score, 0.0), 1.0), 4)
     auto = _identifier_match(scored) or score >= settings.auto_link_threshold
     link = existing.get((target.id, entry_id))
     if link is None:
-        link = Link(target_id=target.id, entry_id=entry_id, source=key[0], list_id=key[1], score=score,
-                    state="auto" if auto else "suggested", explanation=scored.explanation,
-                    entry_fingerprint=fingerprint, target_version=target.version)
+        link = Link(
+            target_id=target.id,
+            entry_id=entry_id,
+            source=key[0],
+            list_id=key[1],
+            score=score,
+            state="auto" if auto else "suggested",
+            explanation=scored.explanation,
+            entry_fingerprint=fingerprint,
+            target_version=target.version,
+        )
         session.add(link)
         session.flush()
         existing[(target.id, entry_id)] = link
@@ -263,17 +327,29 @@ def _emit_suggested(session: Session, link: Link, target: Target, fingerprint: s
 
     entry = session.get(ListEntry, link.entry_id)
     emit_event(
-        session, type="target.match_suggested",
+        session,
+        type="target.match_suggested",
         dedupe_key=f"match_suggested:{link.id}:{fingerprint or link.entry_fingerprint}",
-        target_id=target.id, authority=AUTHORITY_OF_SOURCE.get(link.source), source=link.source,
-        data={"target": {"id": target.id, "name": target.name}, "link": {"id": link.id, "score": link.score},
-              "entry": {"source": link.source, "list_id": link.list_id, "name": entry.name if entry else None,
-                        "programs": entry.programs if entry else []},
-              "programs": entry.programs if entry else [], "target_programs": [p.code for p in target.programs]},
+        target_id=target.id,
+        authority=AUTHORITY_OF_SOURCE.get(link.source),
+        source=link.source,
+        data={
+            "target": {"id": target.id, "name": target.name},
+            "link": {"id": link.id, "score": link.score},
+            "entry": {
+                "source": link.source,
+                "list_id": link.list_id,
+                "name": entry.name if entry else None,
+                "programs": entry.programs if entry else [],
+            },
+            "programs": entry.programs if entry else [],
+            "target_programs": [p.code for p in target.programs],
+        },
     )
 
 
 # ---- review -----------------------------------------------------------------------------------------------------
+
 
 def get_link(session: Session, link_id: int) -> Link:
     link = session.get(Link, link_id)
@@ -283,14 +359,22 @@ def get_link(session: Session, link_id: int) -> Link:
 
 
 def list_links(session: Session, target_id: int) -> list[Link]:
-    return list(session.scalars(select(Link).where(Link.target_id == target_id)
-                                .order_by(Link.score.desc(), Link.id)))
+    return list(
+        session.scalars(select(Link).where(Link.target_id == target_id).order_by(Link.score.desc(), Link.id))
+    )
 
 
 def review_queue(session: Session, limit: int = 100, offset: int = 0) -> list[Link]:
-    return list(session.scalars(select(Link).join(Target, Target.id == Link.target_id)
-                                .where(Link.state == "suggested", Target.deleted_at.is_(None))
-                                .order_by(Link.score.desc(), Link.id).limit(limit).offset(offset)))
+    return list(
+        session.scalars(
+            select(Link)
+            .join(Target, Target.id == Link.target_id)
+            .where(Link.state == "suggested", Target.deleted_at.is_(None))
+            .order_by(Link.score.desc(), Link.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
 
 
 def _review(session: Session, link_id: int, state: str, reason: str, actor: Actor) -> Link:
@@ -307,8 +391,15 @@ def _review(session: Session, link_id: int, state: str, reason: str, actor: Acto
     link.reviewed_at = utcnow()
     link.review_reason = reason.strip()
     session.flush()
-    audit(session, actor, "confirm" if state == "confirmed" else "reject", "link", link.id, before,
-          {"state": state, "reason": link.review_reason})
+    audit(
+        session,
+        actor,
+        "confirm" if state == "confirmed" else "reject",
+        "link",
+        link.id,
+        before,
+        {"state": state, "reason": link.review_reason},
+    )
     from app.alerts.service import refresh_target_status
 
     refresh_target_status(session, link.target_id)

@@ -25,7 +25,9 @@ def add(
     name: str = typer.Argument(..., help="Primary name, as the analyst writes it"),
     kind: str = typer.Option("person", "--kind", help="person, organization, vessel or aircraft"),
     alias: list[str] = typer.Option([], "--alias", help="Another name (repeatable)"),
-    program: list[str] = typer.Option([], "--program", help="Proposed program code, e.g. GLOMAG (repeatable)"),
+    program: list[str] = typer.Option(
+        [], "--program", help="Proposed program code, e.g. GLOMAG (repeatable)"
+    ),
     nationality: list[str] = typer.Option([], "--nationality", help="ISO country code, e.g. IQ (repeatable)"),
     dob: list[str] = typer.Option([], "--dob", help="Date of birth: YYYY-MM-DD, YYYY-MM, YYYY or FROM/TO"),
     tag: list[str] = typer.Option([], "--tag", help="Tag (repeatable)"),
@@ -37,15 +39,26 @@ def add(
 
     Example: sanctrack targets add "Faleh al-Fayyad" --alias "Falih al-Fayyadh" --program GLOMAG --nationality IQ
     """
-    data = schemas.TargetCreate(kind=kind, name=name, aliases=alias, programs=program, nationalities=nationality,
-                                birth_dates=dob, tags=tag, rationale=rationale, owner=owner)
+    data = schemas.TargetCreate(
+        kind=kind,
+        name=name,
+        aliases=alias,
+        programs=program,
+        nationalities=nationality,
+        birth_dates=dob,
+        tags=tag,
+        rationale=rationale,
+        owner=owner,
+    )
     with unit_of_work() as session:
         out = _out(session, service.create_target(session, data, CLI))
     if as_json:
         emit_json(out)
     else:
-        typer.echo(f"Created candidate {out['id']}: {out['name']} ({out['kind']}) "
-                   f"programs={','.join(out['programs']) or '-'}")
+        typer.echo(
+            f"Created candidate {out['id']}: {out['name']} ({out['kind']}) "
+            f"programs={','.join(out['programs']) or '-'}"
+        )
 
 
 @targets_app.command("list")
@@ -64,8 +77,9 @@ def list_(
     Example: sanctrack targets list --program GLOMAG --json
     """
     with unit_of_work() as session:
-        items, total = service.list_targets(session, status=status, program=program, tag=tag, q=q, limit=limit,
-                                            offset=offset)
+        items, total = service.list_targets(
+            session, status=status, program=program, tag=tag, q=q, limit=limit, offset=offset
+        )
         from app.targets.router import present
 
         rows = [t.model_dump(mode="json") for t in present(session, items)]
@@ -74,8 +88,10 @@ def list_(
         return
     typer.echo(f"{total} candidate(s)")
     for r in rows:
-        typer.echo(f"{r['id']:>5}  {r['status']:<10} {r['kind']:<12} {r['name']}  "
-                   f"[{', '.join(r['programs'])}] evidence={r['evidence_count']}")
+        typer.echo(
+            f"{r['id']:>5}  {r['status']:<10} {r['kind']:<12} {r['name']}  "
+            f"[{', '.join(r['programs'])}] evidence={r['evidence_count']}"
+        )
 
 
 @targets_app.command("show")
@@ -87,12 +103,16 @@ def show(target_id: int = typer.Argument(...), as_json: bool = typer.Option(Fals
     """
     with unit_of_work() as session:
         out = _out(session, service.get_target(session, target_id))
-        out["evidence"] = [schemas.EvidenceOut.model_validate(e).model_dump(mode="json")
-                           for e in service.list_evidence(session, target_id)]
+        out["evidence"] = [
+            schemas.EvidenceOut.model_validate(e).model_dump(mode="json")
+            for e in service.list_evidence(session, target_id)
+        ]
     if as_json:
         emit_json(out)
         return
-    typer.echo(f"#{out['id']} {out['name']} ({out['kind']}), status {out['status']}, version {out['version']}")
+    typer.echo(
+        f"#{out['id']} {out['name']} ({out['kind']}), status {out['status']}, version {out['version']}"
+    )
     for label in ("aliases", "birth_dates", "nationalities", "programs", "tags"):
         values = out[label]
         if values:
@@ -104,7 +124,9 @@ def show(target_id: int = typer.Argument(...), as_json: bool = typer.Option(Fals
         typer.echo(f"  rationale: {out['rationale']}")
     for e in out["evidence"]:
         mark = " (RETRACTED)" if e["retracted"] else ""
-        typer.echo(f"  evidence {e['id']}{mark}: {e['title']} — {e['publisher'] or ''} {e['published_on'] or ''}")
+        typer.echo(
+            f"  evidence {e['id']}{mark}: {e['title']} — {e['publisher'] or ''} {e['published_on'] or ''}"
+        )
         if e["url"]:
             typer.echo(f"      {e['url']}")
 
@@ -114,17 +136,25 @@ def show(target_id: int = typer.Argument(...), as_json: bool = typer.Option(Fals
 def add_evidence(
     target_id: int = typer.Argument(..., help="The candidate's id"),
     title: str = typer.Option(..., "--title"),
-    source_type: str = typer.Option("news_article", "--source-type",
-                                    help="news_article, ngo_report, government_statement, court_document, leak, other"),
-    allegation: str = typer.Option(..., "--allegation",
-                                   help="human_rights_abuse, corruption, terrorism, attack_on_diplomatic_facility, other"),
+    source_type: str = typer.Option(
+        "news_article",
+        "--source-type",
+        help="news_article, ngo_report, government_statement, court_document, leak, other",
+    ),
+    allegation: str = typer.Option(
+        ...,
+        "--allegation",
+        help="human_rights_abuse, corruption, terrorism, attack_on_diplomatic_facility, other",
+    ),
     url: str | None = typer.Option(None, "--url"),
     publisher: str | None = typer.Option(None, "--publisher"),
     author: str | None = typer.Option(None, "--author"),
     published_on: str | None = typer.Option(None, "--published-on", help="YYYY-MM-DD"),
     accessed_on: str | None = typer.Option(None, "--accessed-on", help="YYYY-MM-DD"),
     excerpt: str = typer.Option("", "--excerpt", help="The quoted passage"),
-    credibility: str | None = typer.Option(None, "--credibility", help="A (reliable) ... F (cannot be judged)"),
+    credibility: str | None = typer.Option(
+        None, "--credibility", help="A (reliable) ... F (cannot be judged)"
+    ),
     content_sha256: str | None = typer.Option(None, "--sha256", help="SHA-256 of the source document"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -134,12 +164,22 @@ def add_evidence(
     --url https://example.org/brief --published-on 2020-01-02 --excerpt "The best way to open that campaign..."
     """
     data = schemas.EvidenceCreate(
-        source_type=source_type, title=title, allegation=allegation, url=url, publisher=publisher, author=author,
-        published_on=published_on, accessed_on=accessed_on, excerpt=excerpt, credibility=credibility,
-        content_sha256=content_sha256)
+        source_type=source_type,
+        title=title,
+        allegation=allegation,
+        url=url,
+        publisher=publisher,
+        author=author,
+        published_on=published_on,
+        accessed_on=accessed_on,
+        excerpt=excerpt,
+        credibility=credibility,
+        content_sha256=content_sha256,
+    )
     with unit_of_work() as session:
-        out = schemas.EvidenceOut.model_validate(service.add_evidence(session, target_id, data, CLI)).model_dump(
-            mode="json")
+        out = schemas.EvidenceOut.model_validate(
+            service.add_evidence(session, target_id, data, CLI)
+        ).model_dump(mode="json")
     if as_json:
         emit_json(out)
     else:
@@ -149,13 +189,21 @@ def add_evidence(
 @targets_app.command("import")
 @handle_errors
 def import_(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="A CSV (kind,name,aliases,birth_dates,nationalities,programs,tags,rationale,"
-                                     "owner; ';' between several values) or a JSON array of candidates"),
-    file_format: str | None = typer.Option(None, "--format", help="csv or json (default: from the file name)"),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="A CSV (kind,name,aliases,birth_dates,nationalities,programs,tags,rationale,"
+        "owner; ';' between several values) or a JSON array of candidates",
+    ),
+    file_format: str | None = typer.Option(
+        None, "--format", help="csv or json (default: from the file name)"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and report; create nothing"),
-    allow_duplicates: bool = typer.Option(False, "--allow-duplicates",
-                                          help="Also create rows whose kind and name are already a candidate's"),
+    allow_duplicates: bool = typer.Option(
+        False, "--allow-duplicates", help="Also create rows whose kind and name are already a candidate's"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the per-row report as JSON"),
 ) -> None:
     """Import candidates from a CSV or JSON file; each row is validated and created on its own.
@@ -169,7 +217,9 @@ def import_(
     data = file.read_bytes()
     fmt = file_format or bulk.detect_format(data, file.name)
     with unit_of_work() as session:
-        report = bulk.import_targets(session, data, fmt, CLI, dry_run=dry_run, allow_duplicates=allow_duplicates)
+        report = bulk.import_targets(
+            session, data, fmt, CLI, dry_run=dry_run, allow_duplicates=allow_duplicates
+        )
     if as_json:
         emit_json(report.to_json())
     else:
@@ -188,8 +238,12 @@ def import_(
 @targets_app.command("export")
 @handle_errors
 def export(
-    file_format: str = typer.Option("csv", "--format", help="csv (the import's columns) or json (every field)"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)"),
+    file_format: str = typer.Option(
+        "csv", "--format", help="csv (the import's columns) or json (every field)"
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: standard output)"
+    ),
 ) -> None:
     """Export every candidate as CSV or JSON, in the formats that 'targets import' reads back.
 
@@ -211,9 +265,13 @@ def export(
 def dossier_(
     target_id: int = typer.Argument(..., help="The candidate's id"),
     file_format: str = typer.Option("pdf", "--format", help="pdf or html"),
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="File to write; '-' for standard output (default: "
-                                            "candidate-ID-dossier.pdf, or standard output for html)"),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="File to write; '-' for standard output (default: "
+        "candidate-ID-dossier.pdf, or standard output for html)",
+    ),
 ) -> None:
     """Write a candidate's dossier: identity, rationale, evidence with citations, matches, status per authority.
 

@@ -85,7 +85,9 @@ class Target(Base):
     # Deleting a candidate hides it; its evidence and history stay for the audit trail.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
-    programs: Mapped[list[Program]] = relationship(secondary=target_programs, lazy="selectin", order_by=Program.code)
+    programs: Mapped[list[Program]] = relationship(
+        secondary=target_programs, lazy="selectin", order_by=Program.code
+    )
     evidence: Mapped[list[Evidence]] = relationship(back_populates="target", order_by="Evidence.id")
 
     __mapper_args__ = {"version_id_col": version}
@@ -107,8 +109,12 @@ class Evidence(Base):
     __table_args__ = (
         CheckConstraint(_in("source_type", SOURCE_TYPES), name="source_type"),
         CheckConstraint(_in("allegation", ALLEGATIONS), name="allegation"),
-        CheckConstraint(f"credibility IS NULL OR {_in('credibility', CREDIBILITY_GRADES)}", name="credibility"),
-        CheckConstraint("content_sha256 IS NULL OR length(content_sha256) = 64", name="content_sha256_length"),
+        CheckConstraint(
+            f"credibility IS NULL OR {_in('credibility', CREDIBILITY_GRADES)}", name="credibility"
+        ),
+        CheckConstraint(
+            "content_sha256 IS NULL OR length(content_sha256) = 64", name="content_sha256_length"
+        ),
         CheckConstraint("length(excerpt) <= 20000", name="excerpt_length"),
     )
 

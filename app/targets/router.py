@@ -24,18 +24,25 @@ def parse_if_match(value: str | None) -> int | None:
         return None
     tag = value.split(",")[0].strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
-        raise PreconditionFailed(f"If-Match {value!r} is not an ETag this service issued; GET the record for one")
+        raise PreconditionFailed(
+            f"If-Match {value!r} is not an ETag this service issued; GET the record for one"
+        )
     return int(tag)
 
 
-def authority_statuses(session: Session, target_ids: list[int]) -> dict[int, list[schemas.AuthorityStatusOut]]:
+def authority_statuses(
+    session: Session, target_ids: list[int]
+) -> dict[int, list[schemas.AuthorityStatusOut]]:
     from app.alerts.models import TargetAuthorityStatus
 
     out: dict[int, list[schemas.AuthorityStatusOut]] = {}
     if not target_ids:
         return out
-    rows = session.scalars(select(TargetAuthorityStatus).where(TargetAuthorityStatus.target_id.in_(target_ids))
-                           .order_by(TargetAuthorityStatus.authority))
+    rows = session.scalars(
+        select(TargetAuthorityStatus)
+        .where(TargetAuthorityStatus.target_id.in_(target_ids))
+        .order_by(TargetAuthorityStatus.authority)
+    )
     for row in rows:
         out.setdefault(row.target_id, []).append(schemas.AuthorityStatusOut.model_validate(row))
     return out
@@ -46,8 +53,13 @@ def present(session: Session, targets: list[Target]) -> list[schemas.TargetOut]:
     counts = service.evidence_counts(session, ids)
     statuses = authority_statuses(session, ids)
     return [
-        schemas.TargetOut(**service.target_to_dict(t), authority_status=statuses.get(t.id, []),
-                          evidence_count=counts.get(t.id, 0), created_at=t.created_at, updated_at=t.updated_at)
+        schemas.TargetOut(
+            **service.target_to_dict(t),
+            authority_status=statuses.get(t.id, []),
+            evidence_count=counts.get(t.id, 0),
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+        )
         for t in targets
     ]
 
@@ -62,15 +74,28 @@ def screen_later(background: BackgroundTasks, target_id: int) -> None:
         background.add_task(run_screening, [target_id], "target_change")
 
 
-@router.get("/programs", response_model=list[schemas.ProgramOut], summary="Sanctions programs known to the service")
-def list_programs(session: SessionDep, _: ReadActor, authority: str | None = None) -> list[schemas.ProgramOut]:
+@router.get(
+    "/programs", response_model=list[schemas.ProgramOut], summary="Sanctions programs known to the service"
+)
+def list_programs(
+    session: SessionDep, _: ReadActor, authority: str | None = None
+) -> list[schemas.ProgramOut]:
     return [schemas.ProgramOut.model_validate(p) for p in service.list_programs(session, authority)]
 
 
-@router.post("/targets", response_model=schemas.TargetOut, status_code=status.HTTP_201_CREATED,
-             summary="Create a candidate target")
-def create_target(data: schemas.TargetCreate, session: SessionDep, actor: WriteActor,
-                  response: Response, background: BackgroundTasks) -> schemas.TargetOut:
+@router.post(
+    "/targets",
+    response_model=schemas.TargetOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a candidate target",
+)
+def create_target(
+    data: schemas.TargetCreate,
+    session: SessionDep,
+    actor: WriteActor,
+    response: Response,
+    background: BackgroundTasks,
+) -> schemas.TargetOut:
     target = service.create_target(session, data, actor)
     screen_later(background, target.id)
     response.headers["ETag"] = etag(target)
@@ -80,14 +105,19 @@ def create_target(data: schemas.TargetCreate, session: SessionDep, actor: WriteA
 
 @router.get("/targets", response_model=schemas.TargetPage, summary="List candidate targets")
 def list_targets(
-    session: SessionDep, _: ReadActor,
+    session: SessionDep,
+    _: ReadActor,
     status_: Annotated[schemas.Status | None, Query(alias="status")] = None,
-    program: str | None = None, tag: str | None = None, kind: schemas.Kind | None = None,
+    program: str | None = None,
+    tag: str | None = None,
+    kind: schemas.Kind | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in the name or an alias")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> schemas.TargetPage:
-    items, total = service.list_targets(session, status=status_, program=program, tag=tag, q=q, kind=kind,
-                                        limit=limit, offset=offset)
+    items, total = service.list_targets(
+        session, status=status_, program=program, tag=tag, q=q, kind=kind, limit=limit, offset=offset
+    )
     return schemas.TargetPage(items=present(session, items), total=total, limit=limit, offset=offset)
 
 
@@ -98,12 +128,20 @@ def get_target(target_id: int, session: SessionDep, _: ReadActor, response: Resp
     return present(session, [target])[0]
 
 
-@router.patch("/targets/{target_id}", response_model=schemas.TargetOut,
-              summary="Update a candidate target (send If-Match with its ETag to avoid overwriting others)",
-              responses={412: {"description": "The ETag in If-Match is stale"}})
+@router.patch(
+    "/targets/{target_id}",
+    response_model=schemas.TargetOut,
+    summary="Update a candidate target (send If-Match with its ETag to avoid overwriting others)",
+    responses={412: {"description": "The ETag in If-Match is stale"}},
+)
 def update_target(
-    target_id: int, data: schemas.TargetUpdate, session: SessionDep, actor: WriteActor, response: Response,
-    background: BackgroundTasks, if_match: Annotated[str | None, Header()] = None,
+    target_id: int,
+    data: schemas.TargetUpdate,
+    session: SessionDep,
+    actor: WriteActor,
+    response: Response,
+    background: BackgroundTasks,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> schemas.TargetOut:
     target = service.update_target(session, target_id, data, actor, parse_if_match(if_match))
     screen_later(background, target.id)
@@ -111,10 +149,14 @@ def update_target(
     return present(session, [target])[0]
 
 
-@router.delete("/targets/{target_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Delete a candidate (its evidence and history are kept)")
-def delete_target(target_id: int, session: SessionDep, actor: WriteActor,
-                  if_match: Annotated[str | None, Header()] = None) -> Response:
+@router.delete(
+    "/targets/{target_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a candidate (its evidence and history are kept)",
+)
+def delete_target(
+    target_id: int, session: SessionDep, actor: WriteActor, if_match: Annotated[str | None, Header()] = None
+) -> Response:
     service.delete_target(session, target_id, actor, parse_if_match(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -123,51 +165,80 @@ def _evidence_out(evidence: Evidence) -> schemas.EvidenceOut:
     return schemas.EvidenceOut.model_validate(evidence)
 
 
-@router.post("/targets/{target_id}/evidence", response_model=schemas.EvidenceOut,
-             status_code=status.HTTP_201_CREATED, summary="Attach an evidence record to a candidate")
-def add_evidence(target_id: int, data: schemas.EvidenceCreate, session: SessionDep,
-                 actor: WriteActor) -> schemas.EvidenceOut:
+@router.post(
+    "/targets/{target_id}/evidence",
+    response_model=schemas.EvidenceOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Attach an evidence record to a candidate",
+)
+def add_evidence(
+    target_id: int, data: schemas.EvidenceCreate, session: SessionDep, actor: WriteActor
+) -> schemas.EvidenceOut:
     return _evidence_out(service.add_evidence(session, target_id, data, actor))
 
 
-@router.get("/targets/{target_id}/evidence", response_model=list[schemas.EvidenceOut],
-            summary="List a candidate's evidence, retracted records included and marked")
-def list_evidence(target_id: int, session: SessionDep, _: ReadActor,
-                  include_retracted: bool = True) -> list[schemas.EvidenceOut]:
+@router.get(
+    "/targets/{target_id}/evidence",
+    response_model=list[schemas.EvidenceOut],
+    summary="List a candidate's evidence, retracted records included and marked",
+)
+def list_evidence(
+    target_id: int, session: SessionDep, _: ReadActor, include_retracted: bool = True
+) -> list[schemas.EvidenceOut]:
     return [_evidence_out(e) for e in service.list_evidence(session, target_id, include_retracted)]
 
 
-@router.post("/targets/{target_id}/evidence/{evidence_id}/retract", response_model=schemas.EvidenceOut,
-             summary="Retract an evidence record (it stays, marked retracted, with the reason)")
-def retract_evidence(target_id: int, evidence_id: int, data: schemas.Retraction, session: SessionDep,
-                     actor: WriteActor) -> schemas.EvidenceOut:
+@router.post(
+    "/targets/{target_id}/evidence/{evidence_id}/retract",
+    response_model=schemas.EvidenceOut,
+    summary="Retract an evidence record (it stays, marked retracted, with the reason)",
+)
+def retract_evidence(
+    target_id: int, evidence_id: int, data: schemas.Retraction, session: SessionDep, actor: WriteActor
+) -> schemas.EvidenceOut:
     return _evidence_out(service.retract_evidence(session, target_id, evidence_id, data.reason, actor))
 
 
 # ---- bulk import and export, dossier ------------------------------------------------------------------------------
 
-IMPORT_EXAMPLE = {"created": 2, "rejected": 1, "duplicates": 0, "valid": 0, "dry_run": False, "rows": [
-    {"row": 2, "status": "created", "id": 7, "name": "Faleh al-Fayyad"},
-    {"row": 3, "status": "rejected", "name": "Ali Taqi",
-     "errors": ["nationalities: 'ZZ' is not an ISO 3166-1 alpha-2 country code (e.g. IQ, IR, GB)"]},
-    {"row": 4, "status": "created", "id": 8, "name": "Kataib Hezbollah"}]}
+IMPORT_EXAMPLE = {
+    "created": 2,
+    "rejected": 1,
+    "duplicates": 0,
+    "valid": 0,
+    "dry_run": False,
+    "rows": [
+        {"row": 2, "status": "created", "id": 7, "name": "Faleh al-Fayyad"},
+        {
+            "row": 3,
+            "status": "rejected",
+            "name": "Ali Taqi",
+            "errors": ["nationalities: 'ZZ' is not an ISO 3166-1 alpha-2 country code (e.g. IQ, IR, GB)"],
+        },
+        {"row": 4, "status": "created", "id": 8, "name": "Kataib Hezbollah"},
+    ],
+}
 
 
 @router.post(
-    "/targets:import", summary="Import candidates from CSV or JSON, with a report per row",
+    "/targets:import",
+    summary="Import candidates from CSV or JSON, with a report per row",
     description="Send a multipart form with a `file` field, or the raw body as `text/csv` or `application/json`. "
-                "CSV columns: kind,name,aliases,birth_dates,nationalities,programs,tags,rationale,owner (several "
-                "values in one cell separated by `;`); JSON: an array of POST /v1/targets bodies. Each row is "
-                "validated and created on its own: rejected rows change nothing, good rows are kept. A row whose "
-                "kind and name are already a candidate's is skipped as a duplicate unless `allow_duplicates=true`.",
+    "CSV columns: kind,name,aliases,birth_dates,nationalities,programs,tags,rationale,owner (several "
+    "values in one cell separated by `;`); JSON: an array of POST /v1/targets bodies. Each row is "
+    "validated and created on its own: rejected rows change nothing, good rows are kept. A row whose "
+    "kind and name are already a candidate's is skipped as a duplicate unless `allow_duplicates=true`.",
     responses={200: {"content": {"application/json": {"example": IMPORT_EXAMPLE}}}},
 )
 async def import_targets(
-    request: Request, session: SessionDep, actor: WriteActor,
+    request: Request,
+    session: SessionDep,
+    actor: WriteActor,
     dry_run: Annotated[bool, Query(description="Check every row, create nothing")] = False,
     allow_duplicates: bool = False,
-    format_: Annotated[Literal["csv", "json"] | None, Query(alias="format",
-                                                            description="Default: from the content type")] = None,
+    format_: Annotated[
+        Literal["csv", "json"] | None, Query(alias="format", description="Default: from the content type")
+    ] = None,
 ) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
@@ -187,33 +258,54 @@ async def import_targets(
         raise InvalidInput("nothing to import: the body (or the uploaded file) is empty")
     fmt = format_ or bulk.detect_format(data, filename, content_type)
     # The import is many synchronous statements; run it off the event loop like a plain endpoint would be.
-    report = await run_in_threadpool(bulk.import_targets, session, data, fmt, actor, dry_run=dry_run,
-                                     allow_duplicates=allow_duplicates)
+    report = await run_in_threadpool(
+        bulk.import_targets, session, data, fmt, actor, dry_run=dry_run, allow_duplicates=allow_duplicates
+    )
     return report.to_json()
 
 
-@router.get("/targets:export", summary="Export every candidate as CSV or JSON (the import's formats)",
-            responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
-def export_targets(session: SessionDep, _: ReadActor,
-                   format_: Annotated[Literal["csv", "json"], Query(alias="format")] = "json") -> Response:
+@router.get(
+    "/targets:export",
+    summary="Export every candidate as CSV or JSON (the import's formats)",
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+def export_targets(
+    session: SessionDep,
+    _: ReadActor,
+    format_: Annotated[Literal["csv", "json"], Query(alias="format")] = "json",
+) -> Response:
     from app.targets import bulk
 
     media = "text/csv; charset=utf-8" if format_ == "csv" else "application/json"
-    return Response(bulk.export_targets(session, format_), media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="candidates.{format_}"'})
+    return Response(
+        bulk.export_targets(session, format_),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="candidates.{format_}"'},
+    )
 
 
-@router.get("/targets/{target_id}/dossier", summary="A candidate's printable dossier (HTML or PDF)",
-            description="Identity, rationale, every evidence record with its quote and full citation, links to "
-                        "listed entries and the status per authority. Choose with `?format=html|pdf` or the Accept "
-                        "header (`application/pdf`).",
-            responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
-def get_dossier(target_id: int, request: Request, session: SessionDep, actor: ReadActor,
-                format_: Annotated[Literal["html", "pdf"] | None, Query(alias="format")] = None) -> Response:
+@router.get(
+    "/targets/{target_id}/dossier",
+    summary="A candidate's printable dossier (HTML or PDF)",
+    description="Identity, rationale, every evidence record with its quote and full citation, links to "
+    "listed entries and the status per authority. Choose with `?format=html|pdf` or the Accept "
+    "header (`application/pdf`).",
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+)
+def get_dossier(
+    target_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: ReadActor,
+    format_: Annotated[Literal["html", "pdf"] | None, Query(alias="format")] = None,
+) -> Response:
     from app.targets import dossier
 
     fmt = dossier.choose_format(format_, request.headers.get("accept"))
     body = dossier.render(session, target_id, fmt, generated_by=actor.label)
     disposition = "attachment" if fmt == "pdf" else "inline"
-    return Response(body, media_type=dossier.MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'{disposition}; filename="{dossier.filename(target_id, fmt)}"'})
+    return Response(
+        body,
+        media_type=dossier.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="{dossier.filename(target_id, fmt)}"'},
+    )

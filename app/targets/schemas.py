@@ -67,15 +67,18 @@ class Alias(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Text
     script: Annotated[str, StringConstraints(pattern=r"^[A-Z][a-z]{3}$")] | None = Field(
-        None, description="ISO 15924 script code, e.g. Latn, Arab, Cyrl")
+        None, description="ISO 15924 script code, e.g. Latn, Arab, Cyrl"
+    )
     lang: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] | None = Field(
-        None, description="ISO 639 language code, e.g. ar, fa, ru")
+        None, description="ISO 639 language code, e.g. ar, fa, ru"
+    )
 
 
 class Identifier(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
-        description="passport, national_id, tax_id, imo, registration, other...")
+        description="passport, national_id, tax_id, imo, registration, other..."
+    )
     value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     country: str | None = None
 
@@ -109,24 +112,39 @@ class TargetFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    aliases: list[Alias] = Field(default_factory=list, max_length=MAX_ITEMS,
-                                 description="Other names; a plain string is accepted for {'name': ...}")
-    birth_dates: list[str] = Field(default_factory=list, max_length=20,
-                                   description="YYYY-MM-DD, YYYY-MM, YYYY, or a range FROM/TO")
-    birth_places: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]] = (
-        Field(default_factory=list, max_length=20))
-    nationalities: list[str] = Field(default_factory=list, max_length=20, description="ISO 3166-1 alpha-2 codes")
+    aliases: list[Alias] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Other names; a plain string is accepted for {'name': ...}",
+    )
+    birth_dates: list[str] = Field(
+        default_factory=list, max_length=20, description="YYYY-MM-DD, YYYY-MM, YYYY, or a range FROM/TO"
+    )
+    birth_places: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    ] = Field(default_factory=list, max_length=20)
+    nationalities: list[str] = Field(
+        default_factory=list, max_length=20, description="ISO 3166-1 alpha-2 codes"
+    )
     identifiers: list[Identifier] = Field(default_factory=list, max_length=MAX_ITEMS)
     addresses: list[Address] = Field(default_factory=list, max_length=MAX_ITEMS)
-    programs: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=50, description="Program codes, e.g. GLOMAG, SDGT, FTO (GET /v1/programs)")
+    programs: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = (
+        Field(
+            default_factory=list,
+            max_length=50,
+            description="Program codes, e.g. GLOMAG, SDGT, FTO (GET /v1/programs)",
+        )
+    )
     rationale: str = Field("", max_length=20000)
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     owner: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
-    _aliases = field_validator("aliases", mode="before")(lambda v: [_alias(x) for x in v] if isinstance(v, list) else v)
+    _aliases = field_validator("aliases", mode="before")(
+        lambda v: [_alias(x) for x in v] if isinstance(v, list) else v
+    )
     _addresses = field_validator("addresses", mode="before")(
-        lambda v: [_address(x) for x in v] if isinstance(v, list) else v)
+        lambda v: [_address(x) for x in v] if isinstance(v, list) else v
+    )
 
     @field_validator("birth_dates")
     @classmethod
@@ -149,11 +167,23 @@ class TargetCreate(TargetFields):
     name: Text
     status: Status = "candidate"
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "kind": "person", "name": "Faleh al-Fayyad", "aliases": ["Falih al-Fayyadh"], "programs": ["GLOMAG"],
-        "nationalities": ["IQ"], "birth_dates": ["1956"], "tags": ["iraq", "pmf"],
-        "rationale": "National security adviser accused of directing violence against protesters.",
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "person",
+                    "name": "Faleh al-Fayyad",
+                    "aliases": ["Falih al-Fayyadh"],
+                    "programs": ["GLOMAG"],
+                    "nationalities": ["IQ"],
+                    "birth_dates": ["1956"],
+                    "tags": ["iraq", "pmf"],
+                    "rationale": "National security adviser accused of directing violence against protesters.",
+                }
+            ]
+        },
+    )
 
 
 class TargetUpdate(BaseModel):
@@ -165,20 +195,25 @@ class TargetUpdate(BaseModel):
     status: Status | None = None
     aliases: list[Alias] | None = Field(None, max_length=MAX_ITEMS)
     birth_dates: list[str] | None = Field(None, max_length=20)
-    birth_places: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]] | None = (
-        Field(None, max_length=20))
+    birth_places: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]] | None
+    ) = Field(None, max_length=20)
     nationalities: list[str] | None = Field(None, max_length=20)
     identifiers: list[Identifier] | None = Field(None, max_length=MAX_ITEMS)
     addresses: list[Address] | None = Field(None, max_length=MAX_ITEMS)
-    programs: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] | None = (
-        Field(None, max_length=50))
+    programs: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] | None
+    ) = Field(None, max_length=50)
     rationale: str | None = Field(None, max_length=20000)
     tags: list[Tag] | None = Field(None, max_length=50)
     owner: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
-    _aliases = field_validator("aliases", mode="before")(lambda v: [_alias(x) for x in v] if isinstance(v, list) else v)
+    _aliases = field_validator("aliases", mode="before")(
+        lambda v: [_alias(x) for x in v] if isinstance(v, list) else v
+    )
     _addresses = field_validator("addresses", mode="before")(
-        lambda v: [_address(x) for x in v] if isinstance(v, list) else v)
+        lambda v: [_address(x) for x in v] if isinstance(v, list) else v
+    )
 
     @field_validator("birth_dates")
     @classmethod
@@ -239,13 +274,24 @@ class TargetPage(BaseModel):
 
 
 class EvidenceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "source_type": "ngo_report", "title": "U.S.-Iraq Relations at a Crossroads: Policy Options",
-        "publisher": "The Washington Institute", "author": "Michael Knights",
-        "url": "https://www.washingtoninstitute.org/policy-analysis/us-iraq-relations-crossroads-policy-options",
-        "published_on": "2020-01-02", "allegation": "human_rights_abuse", "credibility": "B",
-        "excerpt": "The best way to open that campaign is by sanctioning Faleh al-Fayyad...",
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source_type": "ngo_report",
+                    "title": "U.S.-Iraq Relations at a Crossroads: Policy Options",
+                    "publisher": "The Washington Institute",
+                    "author": "Michael Knights",
+                    "url": "https://www.washingtoninstitute.org/policy-analysis/us-iraq-relations-crossroads-policy-options",
+                    "published_on": "2020-01-02",
+                    "allegation": "human_rights_abuse",
+                    "credibility": "B",
+                    "excerpt": "The best way to open that campaign is by sanctioning Faleh al-Fayyad...",
+                }
+            ]
+        },
+    )
 
     source_type: SourceType
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -257,7 +303,9 @@ class EvidenceCreate(BaseModel):
     excerpt: str = Field("", max_length=20000, description="The quoted passage, at most 20,000 characters")
     allegation: Allegation
     credibility: Credibility | None = Field(
-        None, description="Admiralty source reliability: A completely reliable ... E unreliable, F cannot be judged")
+        None,
+        description="Admiralty source reliability: A completely reliable ... E unreliable, F cannot be judged",
+    )
     content_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
 
     @field_validator("published_on", "accessed_on")

@@ -22,6 +22,7 @@ PROGRAMS_CSV = Path(__file__).with_name("programs.csv")
 
 # ---- programs ---------------------------------------------------------------------------------------------------
 
+
 def sync_programs(session: Session) -> int:
     """Insert or refresh the reference programs shipped with the code; returns how many were added."""
     existing = {(p.authority, p.code): p for p in session.scalars(select(Program))}
@@ -65,13 +66,24 @@ def resolve_programs(session: Session, codes: Sequence[str]) -> list[Program]:
 
 # ---- targets ----------------------------------------------------------------------------------------------------
 
+
 def target_to_dict(target: Target) -> dict[str, Any]:
     return {
-        "id": target.id, "kind": target.kind, "name": target.name, "aliases": target.aliases,
-        "birth_dates": target.birth_dates, "birth_places": target.birth_places,
-        "nationalities": target.nationalities, "identifiers": target.identifiers, "addresses": target.addresses,
-        "programs": [p.code for p in target.programs], "rationale": target.rationale, "tags": target.tags,
-        "owner": target.owner, "status": target.status, "version": target.version,
+        "id": target.id,
+        "kind": target.kind,
+        "name": target.name,
+        "aliases": target.aliases,
+        "birth_dates": target.birth_dates,
+        "birth_places": target.birth_places,
+        "nationalities": target.nationalities,
+        "identifiers": target.identifiers,
+        "addresses": target.addresses,
+        "programs": [p.code for p in target.programs],
+        "rationale": target.rationale,
+        "tags": target.tags,
+        "owner": target.owner,
+        "status": target.status,
+        "version": target.version,
     }
 
 
@@ -103,8 +115,15 @@ def get_target(session: Session, target_id: int) -> Target:
 
 
 def list_targets(
-    session: Session, *, status: str | None = None, program: str | None = None, tag: str | None = None,
-    q: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0,
+    session: Session,
+    *,
+    status: str | None = None,
+    program: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Target], int]:
     query = select(Target).where(Target.deleted_at.is_(None))
     if status:
@@ -117,10 +136,13 @@ def list_targets(
         query = query.where(Target.id.in_(select(TargetTag.target_id).where(TargetTag.tag == tag)))
     if q:
         needle = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(Target.name).like(needle),
-                                func.lower(cast(Target.aliases, String)).like(needle)))
+        query = query.where(
+            or_(func.lower(Target.name).like(needle), func.lower(cast(Target.aliases, String)).like(needle))
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = list(session.scalars(query.order_by(Target.id).limit(limit).offset(min(offset, 2**63 - 1))))  # bigint
+    items = list(
+        session.scalars(query.order_by(Target.id).limit(limit).offset(min(offset, 2**63 - 1)))
+    )  # bigint
     return items, total
 
 
@@ -128,7 +150,8 @@ def check_version(target: Target, if_match: int | None) -> None:
     if if_match is not None and if_match != target.version:
         raise PreconditionFailed(
             f"candidate {target.id} is at version {target.version}, not {if_match}: someone changed it; "
-            "GET it again and retry with the new ETag")
+            "GET it again and retry with the new ETag"
+        )
 
 
 def update_target(
@@ -168,20 +191,30 @@ def evidence_counts(session: Session, target_ids: Sequence[int]) -> dict[int, in
     if not target_ids:
         return {}
     rows = session.execute(
-        select(Evidence.target_id, func.count()).where(Evidence.target_id.in_(target_ids),
-                                                       Evidence.retracted_at.is_(None)).group_by(Evidence.target_id))
+        select(Evidence.target_id, func.count())
+        .where(Evidence.target_id.in_(target_ids), Evidence.retracted_at.is_(None))
+        .group_by(Evidence.target_id)
+    )
     return {target_id: count for target_id, count in rows}
 
 
 # ---- evidence ---------------------------------------------------------------------------------------------------
 
+
 def evidence_to_dict(evidence: Evidence) -> dict[str, Any]:
     return {
-        "id": evidence.id, "target_id": evidence.target_id, "source_type": evidence.source_type,
-        "title": evidence.title, "publisher": evidence.publisher, "author": evidence.author, "url": evidence.url,
+        "id": evidence.id,
+        "target_id": evidence.target_id,
+        "source_type": evidence.source_type,
+        "title": evidence.title,
+        "publisher": evidence.publisher,
+        "author": evidence.author,
+        "url": evidence.url,
         "published_on": evidence.published_on.isoformat() if evidence.published_on else None,
         "accessed_on": evidence.accessed_on.isoformat() if evidence.accessed_on else None,
-        "excerpt": evidence.excerpt, "allegation": evidence.allegation, "credibility": evidence.credibility,
+        "excerpt": evidence.excerpt,
+        "allegation": evidence.allegation,
+        "credibility": evidence.credibility,
         "content_sha256": evidence.content_sha256,
         "retracted_at": evidence.retracted_at.isoformat() if evidence.retracted_at else None,
         "retraction_reason": evidence.retraction_reason,
@@ -214,7 +247,9 @@ def get_evidence(session: Session, target_id: int, evidence_id: int) -> Evidence
     return evidence
 
 
-def retract_evidence(session: Session, target_id: int, evidence_id: int, reason: str, actor: Actor) -> Evidence:
+def retract_evidence(
+    session: Session, target_id: int, evidence_id: int, reason: str, actor: Actor
+) -> Evidence:
     evidence = get_evidence(session, target_id, evidence_id)
     if evidence.retracted_at is not None:
         return evidence

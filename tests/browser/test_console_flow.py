@@ -85,7 +85,9 @@ def test_review_designation_and_alerts_in_the_console(
     # suggestion. Screening again is harmless and waits for nothing.
     server.api("POST", "/v1/screenings", seed.admin_key, json={"target_ids": [target_id]})
     links = server.api("GET", f"/v1/targets/{target_id}/links", seed.admin_key).json()
-    assert [(x["list_id"], x["state"]) for x in links if x["list_id"] == "30242"] == [("30242", "suggested")], links
+    assert [(x["list_id"], x["state"]) for x in links if x["list_id"] == "30242"] == [
+        ("30242", "suggested")
+    ], links
 
     # The review queue: confirm it by clicking.
     page.goto(server.url + "/console/review")

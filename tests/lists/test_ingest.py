@@ -50,7 +50,9 @@ def test_sdn_csv_set_over_http_gives_the_entries_of_the_file(db, list_server) ->
     names = {n["full"] for n in entry.data["names"]}
     assert {"ALFAYYADH, Faleh", "ALFAYYADH, Falih", "AL FAYYADH, Falih Faisal Fahad"} <= names
     snapshot = db.get(Snapshot, result.snapshot_id)
-    assert snapshot.status == "current" and snapshot.entry_count == result.entries and len(snapshot.sha256) == 64
+    assert (
+        snapshot.status == "current" and snapshot.entry_count == result.entries and len(snapshot.sha256) == 64
+    )
 
 
 def test_same_bytes_make_no_new_snapshot_and_conditional_get_is_used(db, list_server) -> None:
@@ -68,7 +70,10 @@ def test_same_bytes_make_no_new_snapshot_and_conditional_get_is_used(db, list_se
 
 
 def test_2019_to_2023_jump_is_held_then_accepted_with_the_real_change_set(db) -> None:
-    old_folder, new_folder = sample_data_dir() / "ofac_sdn" / "2019-01", sample_data_dir() / "ofac_sdn" / "2023-12-28"
+    old_folder, new_folder = (
+        sample_data_dir() / "ofac_sdn" / "2019-01",
+        sample_data_dir() / "ofac_sdn" / "2023-12-28",
+    )
     base = service.ingest_path(db, "ofac_sdn", old_folder)
     held = service.ingest_path(db, "ofac_sdn", new_folder)
     old_ids, new_ids = ent_nums(old_folder), ent_nums(new_folder)
@@ -87,8 +92,13 @@ def test_2019_to_2023_jump_is_held_then_accepted_with_the_real_change_set(db) ->
     accepted = service.accept_snapshot(db, held.snapshot_id, Actor(name="operator"))
     assert accepted.status == "stored"
     assert (accepted.added, accepted.removed) == (len(new_ids - old_ids), len(removed))
-    kinds = dict(db.execute(select(Change.kind, func.count()).where(Change.snapshot_id == held.snapshot_id)
-                            .group_by(Change.kind)).all())
+    kinds = dict(
+        db.execute(
+            select(Change.kind, func.count())
+            .where(Change.snapshot_id == held.snapshot_id)
+            .group_by(Change.kind)
+        ).all()
+    )
     assert kinds["added"] == len(new_ids - old_ids) and kinds["removed"] == len(removed)
     assert kinds["amended"] == accepted.amended > 0
     added_30242 = db.scalar(select(Change).where(Change.list_id == "30242"))
@@ -109,7 +119,9 @@ def test_daily_publications_write_only_what_changed(db) -> None:
     assert third.removed == len(ent_nums(daily / "2024-05-02") - ent_nums(daily / "2024-05-03")) == 8
     changes = db.scalar(select(func.count()).where(Change.snapshot_id == third.snapshot_id))
     assert changes == third.added + third.removed + third.amended
-    assert db.scalar(select(func.count()).select_from(ListEntry)) == versions_before + second.added + third.added
+    assert (
+        db.scalar(select(func.count()).select_from(ListEntry)) == versions_before + second.added + third.added
+    )
     amended = db.scalars(select(Change).where(Change.kind == "amended")).all()
     for change in amended:
         assert change.diff, "an amendment must say which fields changed"
@@ -125,7 +137,9 @@ def test_reordered_download_of_the_same_publication_reports_no_change(db) -> Non
     assert later.removed == 1 and later.entries == first.entries - 1
 
 
-@pytest.mark.parametrize("broken", ["truncated", "empty", "wrong_root", "malformed_encoding", "bare_ampersand"])
+@pytest.mark.parametrize(
+    "broken", ["truncated", "empty", "wrong_root", "malformed_encoding", "bare_ampersand"]
+)
 def test_broken_files_are_rejected_and_the_good_snapshot_stays(db, tmp_path: Path, broken: str) -> None:
     un = sample_data_dir() / "un" / "consolidated_2025-11-20.xml"
     good = service.ingest_path(db, "un_sc", un)
@@ -175,15 +189,32 @@ def test_cli_ingest_json_and_rejection_exit_code() -> None:
     env = {**os.environ}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "app", "lists", "ingest", *args], capture_output=True,
-                              text=True, cwd=ROOT, env=env, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "app", "lists", "ingest", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=300,
+        )
 
     ok = run("un_sc", str(data / "un" / "consolidated_2025-11-20.xml"), "--json")
     assert ok.returncode == 0, ok.stderr
     out = json.loads(ok.stdout)
-    assert set(out) >= {"source", "snapshot_id", "status", "entries", "added", "removed", "amended", "unmapped"}
+    assert set(out) >= {
+        "source",
+        "snapshot_id",
+        "status",
+        "entries",
+        "added",
+        "removed",
+        "amended",
+        "unmapped",
+    }
     assert out["status"] == "stored" and out["published"] == "2025-11-20"
-    bad = run("un_sc", str(data / "malformed" / "un_consolidated_2024-10-16_unescaped_ampersand.xml"), "--json")
+    bad = run(
+        "un_sc", str(data / "malformed" / "un_consolidated_2024-10-16_unescaped_ampersand.xml"), "--json"
+    )
     assert bad.returncode == 3 and json.loads(bad.stdout)["status"] == "rejected"
     missing = run("un_sc", "/nonexistent/file.xml")
     assert missing.returncode == 2 and "does not exist" in missing.stderr

@@ -14,8 +14,13 @@ from app.lists import service as lists
 from app.matching.models import Link
 from tests.conftest import ROOT, sample_data_dir
 
-FAYYAD = {"kind": "person", "name": "Faleh al-Fayyad", "aliases": ["Falih al-Fayyadh"], "programs": ["GLOMAG"],
-          "nationalities": ["IQ"]}
+FAYYAD = {
+    "kind": "person",
+    "name": "Faleh al-Fayyad",
+    "aliases": ["Falih al-Fayyadh"],
+    "programs": ["GLOMAG"],
+    "nationalities": ["IQ"],
+}
 
 
 @pytest.fixture
@@ -26,12 +31,14 @@ def sdn(db):  # type: ignore[no-untyped-def]
 
 
 def test_match_api_finds_fayyadh_in_any_spelling_and_not_fayyaz(client, keys, sdn) -> None:
-    body = {"queries": {
-        "brief": {"kind": "person", "name": "Faleh al-Fayyad"},
-        "arabic": {"kind": "person", "name": "فالح الفياض"},
-        "reordered": {"name": "ALFAYYADH, Faleh", "birth_dates": ["1956-03-27"], "nationalities": ["IQ"]},
-        "other": {"kind": "person", "name": "Fayyaz Ahmad"},
-    }}
+    body = {
+        "queries": {
+            "brief": {"kind": "person", "name": "Faleh al-Fayyad"},
+            "arabic": {"kind": "person", "name": "فالح الفياض"},
+            "reordered": {"name": "ALFAYYADH, Faleh", "birth_dates": ["1956-03-27"], "nationalities": ["IQ"]},
+            "other": {"kind": "person", "name": "Fayyaz Ahmad"},
+        }
+    }
     response = client.post("/v1/match", json=body, headers=keys.headers("read"))
     assert response.status_code == 200, response.text
     out = response.json()["responses"]
@@ -81,8 +88,14 @@ def test_screening_makes_links_and_reviews_stick(client, keys, db, sdn) -> None:
 @pytest.mark.usefixtures("committed_db")
 def test_cli_match_ranks_30242_first_and_fayyaz_is_not_a_match() -> None:
     def run(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT,
-                                env={**os.environ}, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "app", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ},
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         return result
 

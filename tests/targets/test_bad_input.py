@@ -36,30 +36,40 @@ def assert_problem(response, status: int, mentions: str) -> None:  # type: ignor
 )
 def test_bad_candidate_fields(client, keys, db, change, mentions) -> None:
     before = count(db, Target)
-    assert_problem(client.post("/v1/targets", json={**FAYYAD, **change}, headers=keys.headers("write")), 422,
-                   mentions)
+    assert_problem(
+        client.post("/v1/targets", json={**FAYYAD, **change}, headers=keys.headers("write")), 422, mentions
+    )
     assert count(db, Target) == before
 
 
 def test_malformed_json_body(client, keys, db) -> None:
-    response = client.post("/v1/targets", content=b'{"kind": "person", "name": ',
-                           headers={**keys.headers("write"), "content-type": "application/json"})
+    response = client.post(
+        "/v1/targets",
+        content=b'{"kind": "person", "name": ',
+        headers={**keys.headers("write"), "content-type": "application/json"},
+    )
     assert_problem(response, 422, "json")
     assert count(db, Target) == 0
 
 
 def test_ten_megabyte_excerpt_is_refused(client, keys, db) -> None:
     target_id = client.post("/v1/targets", json=FAYYAD, headers=keys.headers("write")).json()["id"]
-    response = client.post(f"/v1/targets/{target_id}/evidence", json={**BRIEF, "excerpt": "x" * 10_000_000},
-                           headers=keys.headers("write"))
+    response = client.post(
+        f"/v1/targets/{target_id}/evidence",
+        json={**BRIEF, "excerpt": "x" * 10_000_000},
+        headers=keys.headers("write"),
+    )
     assert_problem(response, 413, "bytes")
     assert count(db, Evidence) == 0
 
 
 def test_long_excerpt_within_body_limit_is_refused_by_schema(client, keys, db) -> None:
     target_id = client.post("/v1/targets", json=FAYYAD, headers=keys.headers("write")).json()["id"]
-    response = client.post(f"/v1/targets/{target_id}/evidence", json={**BRIEF, "excerpt": "x" * 20_001},
-                           headers=keys.headers("write"))
+    response = client.post(
+        f"/v1/targets/{target_id}/evidence",
+        json={**BRIEF, "excerpt": "x" * 20_001},
+        headers=keys.headers("write"),
+    )
     assert_problem(response, 422, "excerpt")
     assert count(db, Evidence) == 0
 
@@ -68,20 +78,42 @@ def test_missing_wrong_and_insufficient_keys(client, keys, db) -> None:
     no_key = client.post("/v1/targets", json=FAYYAD)
     assert_problem(no_key, 401, "missing API key")
     assert no_key.headers["www-authenticate"] == "Bearer"
-    assert_problem(client.post("/v1/targets", json=FAYYAD, headers={"Authorization": "Bearer stk_wrong"}), 401,
-                   "unknown API key")
-    assert_problem(client.post("/v1/targets", json=FAYYAD, headers=keys.headers("read")), 403, "needs 'write'")
+    assert_problem(
+        client.post("/v1/targets", json=FAYYAD, headers={"Authorization": "Bearer stk_wrong"}),
+        401,
+        "unknown API key",
+    )
+    assert_problem(
+        client.post("/v1/targets", json=FAYYAD, headers=keys.headers("read")), 403, "needs 'write'"
+    )
     assert count(db, Target) == 0
 
 
 def test_evidence_for_missing_candidate_and_bad_hash(client, keys, db) -> None:
-    assert_problem(client.post("/v1/targets/999/evidence", json=BRIEF, headers=keys.headers("write")), 404,
-                   "no candidate")
+    assert_problem(
+        client.post("/v1/targets/999/evidence", json=BRIEF, headers=keys.headers("write")),
+        404,
+        "no candidate",
+    )
     target_id = client.post("/v1/targets", json=FAYYAD, headers=keys.headers("write")).json()["id"]
-    assert_problem(client.post(f"/v1/targets/{target_id}/evidence", json={**BRIEF, "content_sha256": "abc"},
-                               headers=keys.headers("write")), 422, "content_sha256")
-    assert_problem(client.post(f"/v1/targets/{target_id}/evidence", json={**BRIEF, "published_on": "2999-01-01"},
-                               headers=keys.headers("write")), 422, "future")
+    assert_problem(
+        client.post(
+            f"/v1/targets/{target_id}/evidence",
+            json={**BRIEF, "content_sha256": "abc"},
+            headers=keys.headers("write"),
+        ),
+        422,
+        "content_sha256",
+    )
+    assert_problem(
+        client.post(
+            f"/v1/targets/{target_id}/evidence",
+            json={**BRIEF, "published_on": "2999-01-01"},
+            headers=keys.headers("write"),
+        ),
+        422,
+        "future",
+    )
     assert count(db, Evidence) == 0
 
 
@@ -95,7 +127,10 @@ def test_a_key_cannot_be_created_already_expired(client, keys, db) -> None:
     from app.auth.models import ApiKey
 
     before = count(db, ApiKey)
-    response = client.post("/v1/keys", json={"name": "old", "scope": "read", "expires_at": "2020-01-01T00:00:00Z"},
-                           headers=keys.headers("admin"))
+    response = client.post(
+        "/v1/keys",
+        json={"name": "old", "scope": "read", "expires_at": "2020-01-01T00:00:00Z"},
+        headers=keys.headers("admin"),
+    )
     assert_problem(response, 422, "in the past")
     assert count(db, ApiKey) == before

@@ -86,8 +86,9 @@ def alerts(
 
 
 @router.post("/alerts/deliveries/{delivery_id:int}/retry", summary="Retry a delivery now (admin)")
-def retry(request: Request, delivery_id: int, db: SessionDep, viewer: AdminDep,
-          background: BackgroundTasks) -> Response:
+def retry(
+    request: Request, delivery_id: int, db: SessionDep, viewer: AdminDep, background: BackgroundTasks
+) -> Response:
     from app.alerts.models import Delivery
 
     if db.get(Delivery, delivery_id) is None:
@@ -99,8 +100,9 @@ def retry(request: Request, delivery_id: int, db: SessionDep, viewer: AdminDep,
 
 
 @router.post("/alerts/webhooks/{webhook_id:int}/test", summary="Send a test event to a webhook (admin)")
-def send_test(request: Request, webhook_id: int, db: SessionDep, viewer: AdminDep,
-              background: BackgroundTasks) -> Response:
+def send_test(
+    request: Request, webhook_id: int, db: SessionDep, viewer: AdminDep, background: BackgroundTasks
+) -> Response:
     from app.alerts.models import Webhook
 
     webhook = db.get(Webhook, webhook_id)

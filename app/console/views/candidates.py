@@ -209,8 +209,9 @@ def new_candidate_form(request: Request, db: SessionDep, viewer: WriterDep) -> R
 
 
 @router.post("/candidates", summary="Create a candidate")
-def create_candidate(request: Request, db: SessionDep, viewer: WriterDep, form: FormDep,
-                     background: BackgroundTasks) -> Response:
+def create_candidate(
+    request: Request, db: SessionDep, viewer: WriterDep, form: FormDep, background: BackgroundTasks
+) -> Response:
     values = {name: str(form.get(name, "")) for name in TARGET_FIELDS}
     payload: dict[str, Any] = {
         "kind": values["kind"],
