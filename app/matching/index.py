@@ -28,7 +28,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 from app.lists.records import Entry
-from app.matching.names import WEIGHT, NameForm, Token, compare_names
+from app.matching.names import WEIGHT, NameForm, Token, compare_names, make_token
 from app.matching.query import MatchQuery
 from app.matching.score import MAX_CORROBORATION, EntryNames, MatchResult, evaluate, normalize_identifier
 
@@ -40,6 +40,7 @@ DEFAULT_THRESHOLD = 0.80
 AUTO_LINK_THRESHOLD = 0.95
 
 CANDIDATE_CAP = 200  # names scored at most per query
+ABJAD_CANDIDATE_CAP = 1000  # the same for a query in Arabic script only
 RARE_WORD_NAMES = 40  # a word found in at most this many names brings all of them in on its own
 
 
@@ -273,17 +274,35 @@ def _hit_set(postings: dict[str, set[int]], token: Token) -> tuple[set[int], set
     """The names sharing this token's skeleton (or spelling family), and those sharing its exact spelling."""
     broad: set[int] | None = None
     exact: set[int] | None = None
-    variants = (token, token.bare) if token.bare is not None else (token,)
-    for variant in variants:
+    for variant in token.alternatives():
         keys = variant.own_keys()
         wide = postings.get(keys[-1]) if keys else None  # skeleton when it has one, else spelling family
         if wide:
             broad = wide if broad is None else broad | wide
-        if not variant.abjad:
-            tight = postings.get("t" + variant.text)
-            if tight:
-                exact = tight if exact is None else exact | tight
+        # A word read from Arabic script has no exact Latin spelling; its consonant skeleton is the closest thing
+        # (قاعدة and "Qaida" share "kd", which thousands of names share more loosely).
+        tight = postings.get("t" + variant.text if not variant.abjad else "s" + variant.skeleton)
+        if tight:
+            exact = tight if exact is None else exact | tight
     return broad or set(), exact or set()
+
+
+def _joined_pairs(forms: list[NameForm]) -> list[Token]:
+    """Adjacent words of the query written as one, as the other name may write them: "Wali Jan" is WALIJAN,
+    "Ali Ma Ishu" ALI MAYCHOU. Only to find names by; the comparison joins words itself."""
+    out = []
+    for form in forms:
+        words = form.tokens
+        for a, b in zip(words, words[1:], strict=False):
+            if a.abjad != b.abjad or a.weight < WEIGHT["generic"] or b.weight < WEIGHT["generic"]:
+                continue
+            if not a.abjad and min(len(a.text), len(b.text)) > 3:
+                continue  # Latin writers split names into long words rarely; short pieces ("Xi Jin Ping") often
+            if a.abjad:
+                out.append(make_token(a.text + b.text, "word", True, a.folded + b.folded))
+            else:
+                out.append(make_token(a.text + b.text, "word", parts=(a.text, b.text)))
+    return out
 
 
 def _candidate_names(
@@ -300,8 +319,13 @@ def _candidate_names(
             if (token.weight >= WEIGHT["generic"] or light_only) and id(token) not in seen:
                 seen.add(id(token))
                 tokens.append(token)
+    abjad = bool(tokens) and all(t.abjad for t in tokens)
+    if abjad:
+        # A word read from Arabic script is known by its consonant outline alone, which many Latin words share:
+        # look further before ranking.
+        cap = max(cap, ABJAD_CANDIDATE_CAP)
     info = []
-    for token in tokens:
+    for token in [*tokens, *_joined_pairs(forms)]:
         hits, exact = _hit_set(postings, token)
         if hits:
             rarity = token.weight * math.log(1.0 + total / len(hits))
@@ -311,7 +335,7 @@ def _candidate_names(
     candidates: set[int] = set()
     if len(info) == 1:
         _, hits, exact = info[0]
-        candidates = set(exact) if len(hits) > cap and exact and not broad else set(hits)
+        candidates = set(exact) if len(hits) > cap and exact and not broad and not abjad else set(hits)
     else:
         for a in range(len(info)):
             for b in range(a + 1, len(info)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.lists.records import Entry
-from app.matching.names import NameForm, parse_name
+from app.matching.names import NameForm, name_variants, parse_name
 
 
 @dataclass(kw_only=True)
@@ -27,13 +27,18 @@ class MatchQuery:
         """The parsed names, without empty ones and duplicates (parsing is cached per name and kind)."""
         forms: list[NameForm] = []
         seen: set[str] = set()
-        for name in self.names:
-            if not name or not name.strip() or name in seen:
+        for written in self.names:
+            if not written or not written.strip():
                 continue
-            seen.add(name)
-            form = parse_name(name, self.kind)
-            if form.tokens:
-                forms.append(form)
+            # A bracket in a query qualifies the name ("AIR FORCE, IRGC (PASDARAN)"): the name is also tried
+            # without it, never reduced to it.
+            for name in name_variants(written, parts=False):
+                if name in seen:
+                    continue
+                seen.add(name)
+                form = parse_name(name, self.kind)
+                if form.tokens:
+                    forms.append(form)
         return forms
 
     @classmethod

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.lists.records import Entry
-from app.matching.names import NameForm, NameMatch, compare_names, parse_name
+from app.matching.names import NameForm, NameMatch, compare_names, name_variants, parse_name
 from app.matching.query import MatchQuery
 
 # Name-quality factors: a weak alias (OFAC "weak a.k.a.", UN "low quality") is a nickname or a fragment, a former
@@ -54,6 +54,9 @@ class MatchResult:
         return float(self.explanation.get("names", {}).get("similarity", 0.0))
 
 
+_ACRONYM_RE = re.compile(r"^[A-Z0-9.&-]{2,8}$")
+
+
 @dataclass(slots=True)
 class EntryNames:
     """An entry's names parsed once (the index keeps these)."""
@@ -66,11 +69,17 @@ class EntryNames:
     def of(cls, entry: Entry) -> EntryNames:
         forms, qualities, labels = [], [], []
         for name in entry.names:
-            form = parse_name(name.full, entry.kind)
-            if form.tokens:
-                forms.append(form)
-                qualities.append(QUALITY_FACTOR.get(name.quality, 1.0))
-                labels.append(name.quality)
+            for text in name_variants(name.full):
+                form = parse_name(text, entry.kind)
+                if form.tokens:
+                    # A bracketed word or acronym ("(IRGC)", "(PASDARAN)") as often names the parent of the entry
+                    # or qualifies it: a weak alias.
+                    label = name.quality
+                    if text != name.full and (_ACRONYM_RE.match(text) or " " not in text.strip()):
+                        label = "weak"
+                    forms.append(form)
+                    qualities.append(QUALITY_FACTOR.get(label, 1.0))
+                    labels.append(label)
         return cls(tuple(forms), tuple(qualities), tuple(labels))
 
 
