@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from app.auth.cli import keys_app
-from app.cli_support import handle_errors
+from app.cli_support import fail, handle_errors
 from app.lists.cli import lists_app
 from app.matching.cli import match as match_command
 from app.matching.cli import screen as screen_command
@@ -89,8 +89,8 @@ def demo(
     ),
     no_serve: bool = typer.Option(False, "--no-serve", help="Load the demo data and stop (no server)"),
 ) -> None:
-    """Set up a demo in the current folder (SQLite), load the seed brief's candidates and two real SDN
-    publications, then serve the API, the staff console and the workers.
+    """Set up a demo in the current folder (SQLite), load the seed brief's candidates, two real SDN publications
+    and the UN and UK lists, then serve the API, the staff console and the workers.
 
     Example: sanctrack demo --port 8000
     """
@@ -99,11 +99,17 @@ def demo(
     from app.auth.service import create_key
     from app.cli_support import unit_of_work
     from app.config import get_settings
-    from app.demo import load_live, load_publications, seed_candidates
+    from app.demo import load_live, load_publications, missing_sample_files, outcome, seed_candidates
     from app.migrate import upgrade
 
     settings = get_settings()
     console = Console(stderr=True)
+    if not live and (missing := missing_sample_files(settings.sample_data)):
+        raise fail(
+            f"the demo's list files are not there ({', '.join(str(p) for p in missing[:2])}); set "
+            "SANCTRACK_SAMPLE_DATA to the shared/data folder, or run 'sanctrack demo --live' on a machine with "
+            "internet access"
+        )
     upgrade()
     brief = settings.sample_data.parent / "seed" / "article.md"
     with console.status("setting up") as status, unit_of_work() as session:
@@ -116,11 +122,17 @@ def demo(
         say(f"{len(targets)} candidates from the brief")
         results = load_live(session, say) if live else load_publications(session, settings.sample_data, say)
         _, key = create_key(session, name="demo-admin", scope="admin")
+        shown = outcome(session)
     for r in results:
         typer.echo(
             f"  {r['source']}: {r['status']} {r.get('entries', 0):,} entries, +{r.get('added', 0):,} "
             f"-{r.get('removed', 0):,} ~{r.get('amended', 0):,}"
         )
+    typer.echo("\nDesignated:" + ("".join(f"\n  {line}" for line in shown["designated"]) or " none"))
+    typer.echo(
+        f"Waiting for review ({len(shown['waiting_for_review'])}):"
+        + "".join(f"\n  {line}" for line in shown["waiting_for_review"])
+    )
     typer.echo(f"\nConsole: http://{host}:{port}/console   API docs: http://{host}:{port}/docs")
     typer.echo(f"Sign in with this admin key (shown once): {key}")
     if not no_serve:

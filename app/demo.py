@@ -1,7 +1,14 @@
-"""The first-run demo: candidates from the seed brief, two real SDN publications, screening, then the service.
+"""The first-run demo: candidates from the seed brief, real list publications, screening, then the service.
 
 It shows, on a bare machine, the whole flow the service exists for: Faleh al-Fayyad is a candidate in a January 2020
-brief, is absent from the SDN list of early 2019, and is designated under GLOMAG in the December 2023 list.
+brief, is absent from the SDN list of early 2019, and is designated under GLOMAG in the December 2023 list. The UN
+and UK lists are loaded too, so that the coverage view can say that the UK has not followed the US on Kataib
+Hezbollah (what the brief asks of it) rather than that nobody knows.
+
+The brief's own names either match a listed name outright or nothing near it. The review queue is shown by one
+candidate from outside the brief: Kataib Hezbollah's chief of staff, whom an analyst following the brief's call to
+sanction the militia's leaders would add under the name the press uses. The list holds that name only as a weak
+alias of his entry, so the match waits for a reviewer (see ``FOLLOW_UP``).
 """
 
 from __future__ import annotations
@@ -153,7 +160,28 @@ CANDIDATES += [
         ],
     },
 ]
-PUBLICATIONS = [("ofac_sdn/2019-01", None), ("ofac_sdn/2023-12-28", dt.date(2023, 12, 28))]
+# Candidates an analyst adds while following the brief up, who are not named in it: no evidence record cites the
+# brief for them.
+FOLLOW_UP: list[dict[str, Any]] = [
+    {
+        "target": {
+            "kind": "person",
+            "name": "Abu Fadak al-Mohammedawi",
+            "nationalities": ["IQ"],
+            "programs": ["SDGT"],
+            "tags": ["iraq", "militia", "follow-up"],
+            "rationale": "Kataib Hezbollah's chief of staff; the brief asks Treasury to sanction the militia leaders "
+            "behind the attacks on U.S. sites. Added while following the brief up: it does not name him.",
+        },
+        "quotes": [],
+    },
+]
+PUBLICATIONS = [
+    ("ofac_sdn", "ofac_sdn/2019-01", None),
+    ("ofac_sdn", "ofac_sdn/2023-12-28", dt.date(2023, 12, 28)),
+    ("un_sc", "un/consolidated_2026-02-27.xml", dt.date(2026, 2, 27)),
+    ("uk", "uk/ofsi_conlist_2025-04-14.xlsx", dt.date(2025, 4, 14)),
+]
 
 
 def seed_candidates(session: Session, brief_path: Path | None) -> list[Target]:
@@ -161,7 +189,7 @@ def seed_candidates(session: Session, brief_path: Path | None) -> list[Target]:
 
     sha = hashlib.sha256(brief_path.read_bytes()).hexdigest() if brief_path and brief_path.exists() else None
     created = []
-    for item in CANDIDATES:
+    for item in [*CANDIDATES, *FOLLOW_UP]:
         name = item["target"]["name"]
         existing = session.scalar(select(Target).where(Target.name == name, Target.deleted_at.is_(None)))
         if existing is not None:
@@ -185,36 +213,72 @@ def seed_candidates(session: Session, brief_path: Path | None) -> list[Target]:
     return created
 
 
-def load_publications(session: Session, sample: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Ingest the 2019-01 and 2023-12-28 SDN publications in turn, screening what each changed.
+def missing_sample_files(sample: Path) -> list[Path]:
+    """The demo's list files that are not under ``sample``."""
+    return [sample / folder for _, folder, _ in PUBLICATIONS if not (sample / folder).exists()]
 
-    The second removes 14% of the first's entries, so the removal guard holds it; the demo accepts it, as an
-    operator would after checking that the delistings are genuine.
+
+def load_publications(session: Session, sample: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Ingest the 2019-01 and 2023-12-28 SDN publications in turn, then the UN and UK lists, screening what each
+    changed.
+
+    The second SDN publication removes 14% of the first's entries, so the removal guard holds it; the demo accepts
+    it, as an operator would after checking that the delistings are genuine.
     """
     from app.lists import service as lists
     from app.matching.service import screen
     from app.pipeline import accept_held_snapshot, screen_after_ingest
 
     results = []
-    for folder, published in PUBLICATIONS:
+    screened_all = False
+    for source, folder, published in PUBLICATIONS:
         path = sample / folder
-        if not path.is_dir():
+        if not path.exists():
             raise FileNotFoundError(f"{path} is missing; set SANCTRACK_SAMPLE_DATA to the shared/data folder")
         say(f"ingesting {folder}")
         result = lists.ingest_path(
-            session, "ofac_sdn", path, published=published, origin=str(path), actor=DEMO_ACTOR, progress=say
+            session, source, path, published=published, origin=str(path), actor=DEMO_ACTOR, progress=say
         )
         if result.status == "rejected" and result.acceptable:
             say(f"{folder} held ({result.reason}); accepting it as an operator would")
             result = accept_held_snapshot(session, result.snapshot_id, DEMO_ACTOR, progress=say)
         elif result.status == "stored":
             say(f"screening the candidates against {folder}")
-            if results:
-                screen_after_ingest(session, result, "ofac_sdn")
+            if screened_all:
+                screen_after_ingest(session, result, source)
             else:
                 screen(session)  # the first publication: everything in it is new
+                screened_all = True
         results.append(result.to_json())
     return results
+
+
+def outcome(session: Session) -> dict[str, list[str]]:
+    """What the demo left for a newcomer to look at: designations, and links waiting for review."""
+    from app.alerts.models import TargetAuthorityStatus
+    from app.matching.models import Link
+
+    designated = [
+        f"{name} ({status.authority} {', '.join(status.programs)}"
+        + (f", listed {status.listed_on.isoformat()})" if status.listed_on else ")")
+        for status, name in session.execute(
+            select(TargetAuthorityStatus, Target.name)
+            .join(Target, Target.id == TargetAuthorityStatus.target_id)
+            .where(TargetAuthorityStatus.status == "listed")
+            .order_by(Target.id, TargetAuthorityStatus.authority)
+        )
+    ]
+    waiting = [
+        f"{name} ~ {link.source} {link.list_id} {link.explanation.get('names', {}).get('entry') or ''} "
+        f"(score {link.score:.2f})".replace("  ", " ")
+        for link, name in session.execute(
+            select(Link, Target.name)
+            .join(Target, Target.id == Link.target_id)
+            .where(Link.state == "suggested")
+            .order_by(Link.score.desc())
+        )
+    ]
+    return {"designated": designated, "waiting_for_review": waiting}
 
 
 def load_live(session: Session, say: Callable[[str], None]) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.matching.score import QUALITY_FACTOR
+
 FEATURE_LABELS = {
     "name": "Name",
     "names": "Name",
@@ -46,6 +48,8 @@ class Explanation:
     query_name: str | None = None
     entry_name: str | None = None
     name_similarity: float | None = None
+    entry_name_quality: str | None = None  # weak (a nickname or fragment) or former, when not strong
+    entry_name_weight: float | None = None  # what an exact agreement with such a name counts for
     tokens: list[TokenPair] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)
     corroborations: list[str] = field(default_factory=list)
@@ -117,6 +121,10 @@ def explain(raw: dict[str, Any] | None) -> Explanation:
         out.query_name = names.get("query")
         out.entry_name = names.get("entry")
         out.name_similarity = _number(names.get("similarity"))
+        quality = names.get("quality")
+        if quality in ("weak", "former"):
+            out.entry_name_quality = quality
+            out.entry_name_weight = QUALITY_FACTOR[quality]
         for token in names.get("tokens") or []:
             if isinstance(token, list | tuple) and len(token) >= 2:
                 out.tokens.append(

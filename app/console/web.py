@@ -75,8 +75,11 @@ def percent(value: float | None) -> str:
     return f"{round(float(value) * 100)}%"
 
 
+LABELS = {"no_list": "no list loaded"}
+
+
 def label(value: Any) -> str:
-    return str(value).replace("_", " ")
+    return LABELS.get(str(value), str(value).replace("_", " "))
 
 
 templates.env.filters.update(when=when, ago=ago, duration=duration, percent=percent, label=label)

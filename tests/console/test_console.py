@@ -221,11 +221,31 @@ def test_alerts_page_shows_webhook_health_and_delivery_attempts(client, keys, se
     assert "No deliveries" in client.get("/console/alerts?status=succeeded").text
 
 
-def test_coverage_shows_that_the_uk_has_not_followed_the_us(client, keys, seed) -> None:  # type: ignore[no-untyped-def]
+def test_coverage_shows_that_the_uk_has_not_followed_the_us(client, keys, seed, db) -> None:  # type: ignore[no-untyped-def]
+    from app.lists.models import RawBlob, Snapshot
+
     sign_in(client, keys.raw["read"])
+    # Only OFAC's list is loaded: the other authorities' standing is unknown, no gap can be claimed.
+    unknown = client.get("/console/coverage").text
+    assert "no list loaded" in unknown
+    assert "Kataib Hezbollah" not in client.get("/console/coverage?gaps=1").text
+
+    db.add(RawBlob(sha256="d" * 64, size=100))
+    db.flush()
+    db.add(
+        Snapshot(
+            source="uk",
+            status="current",
+            format="xlsx",
+            origin="ConList.xlsx",
+            sha256="d" * 64,
+            entry_count=1,
+        )
+    )
+    db.flush()
     gaps = client.get("/console/coverage?gaps=1").text
     assert "Kataib Hezbollah" in gaps and "Ali Taqi" not in gaps
-    assert "UN, UK, EU" in gaps
+    assert '<strong class="gap-text">UK</strong>' in gaps
     uk = client.get("/console/coverage?authority=UK&standing=not_listed&program=FTO").text
     assert "Kataib Hezbollah" in uk and "Faleh al-Fayyad" not in uk
     csv_response = client.get("/console/coverage.csv?gaps=1")
@@ -235,7 +255,7 @@ def test_coverage_shows_that_the_uk_has_not_followed_the_us(client, keys, seed) 
     row = lines[1].split(",")
     assert row[:3] == [str(seed.kataib.id), "Kataib Hezbollah", "organization"]
     assert sorted(row[3].split(";")) == ["FTO", "SDGT"]
-    assert row[4:] == ["listed", "not_listed", "not_listed", "not_listed", "OFAC", "UN;UK;EU"]
+    assert row[4:] == ["listed", "no_list", "not_listed", "no_list", "OFAC", "UK"]
 
 
 # ---- scopes -----------------------------------------------------------------------------------------------------
