@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from app.auth.cli import keys_app
@@ -99,9 +101,20 @@ def demo(
     from app.auth.service import create_key
     from app.cli_support import unit_of_work
     from app.config import get_settings
-    from app.demo import load_live, load_publications, missing_sample_files, outcome, seed_candidates
+    from app.demo import (
+        load_live,
+        load_publications,
+        missing_sample_files,
+        outcome,
+        seed_candidates,
+        subscribe_demo_receiver,
+    )
     from app.migrate import upgrade
 
+    # The demo delivers its alerts to a receiver inside the service itself, on the loopback address.
+    os.environ.setdefault("SANCTRACK_DEMO_RECEIVER", "true")
+    os.environ.setdefault("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", "true")
+    get_settings.cache_clear()
     settings = get_settings()
     console = Console(stderr=True)
     if not live and (missing := missing_sample_files(settings.sample_data)):
@@ -120,6 +133,10 @@ def demo(
 
         targets = seed_candidates(session, brief)
         say(f"{len(targets)} candidates from the brief")
+        receiver = None
+        if settings.demo_receiver and settings.webhook_allow_private:
+            address = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            receiver = subscribe_demo_receiver(session, f"http://{address}:{port}")
         results = load_live(session, say) if live else load_publications(session, settings.sample_data, say)
         _, key = create_key(session, name="demo-admin", scope="admin")
         shown = outcome(session)
@@ -133,6 +150,8 @@ def demo(
         f"Waiting for review ({len(shown['waiting_for_review'])}):"
         + "".join(f"\n  {line}" for line in shown["waiting_for_review"])
     )
+    if receiver:
+        typer.echo(f"Alerts are delivered, signed, to the demo's own receiver: GET {receiver} shows them")
     typer.echo(f"\nConsole: http://{host}:{port}/console   API docs: http://{host}:{port}/docs")
     typer.echo(f"Sign in with this admin key (shown once): {key}")
     if not no_serve:

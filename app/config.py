@@ -56,6 +56,8 @@ class Settings(BaseSettings):
 
     # Webhooks
     webhook_allow_private: bool = False
+    # Mount the demo's own webhook receiver (app/demo_receiver.py); 'sanctrack demo' turns it on for itself.
+    demo_receiver: bool = False
     webhook_timeout_seconds: float = 10.0
     webhook_disable_after_seconds: int = 5 * 86400
     webhook_secret_overlap_seconds: int = 24 * 3600

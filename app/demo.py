@@ -213,6 +213,26 @@ def seed_candidates(session: Session, brief_path: Path | None) -> list[Target]:
     return created
 
 
+def subscribe_demo_receiver(session: Session, base_url: str) -> str:
+    """Register the demo's own webhook receiver for every event type, before the lists load, so that the
+    designations they bring are delivered, signed, to it once the service runs."""
+    from app.alerts import service as alerts
+    from app.demo_receiver import PATH
+
+    url = base_url.rstrip("/") + PATH
+    existing = [w for w in alerts.list_webhooks(session) if w.url == url]
+    if not existing:
+        alerts.create_webhook(
+            session,
+            url=url,
+            event_types=[],
+            filters={},
+            description="The demo's own receiver: it checks each signature and shows what it got",
+            actor=DEMO_ACTOR,
+        )
+    return url
+
+
 def missing_sample_files(sample: Path) -> list[Path]:
     """The demo's list files that are not under ``sample``."""
     return [sample / folder for _, folder, _ in PUBLICATIONS if not (sample / folder).exists()]

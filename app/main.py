@@ -33,6 +33,10 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     for router in (auth_router, targets_router, lists_router, matching_router, alerts_router):
         app.include_router(router)
+    if settings.demo_receiver:
+        from app.demo_receiver import router as demo_receiver_router
+
+        app.include_router(demo_receiver_router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
     def healthz() -> dict[str, str]:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import create_engine, text
 
 from tests.conftest import sample_data_dir
 
 
-def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(tmp_path: Path) -> None:
+def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
+    tmp_path: Path, unused_tcp_port: int
+) -> None:
     sample = sample_data_dir()
     env = {
         **os.environ,
@@ -21,9 +25,11 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(tmp_pa
         "SANCTRACK_REDIS_URL": "",
         "SANCTRACK_SAMPLE_DATA": str(sample),
         "SANCTRACK_SCREEN_ON_CHANGE": "true",
+        "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0",  # no scheduled download from the internet
     }
+    env.pop("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", None)  # the demo turns it on for itself
     result = subprocess.run(
-        [sys.executable, "-m", "app", "demo", "--no-serve"],
+        [sys.executable, "-m", "app", "demo", "--no-serve", "--port", str(unused_tcp_port)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -85,6 +91,37 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(tmp_pa
         ).scalars()
         assert {"Faleh al-Fayyad", "Abu Muntadher al-Husseini", "Ali Taqi", "Kataib Hezbollah"} <= set(cited)
     engine.dispose()
+
+    # Serving it, the embedded worker delivers the designations, signed, to the demo's own receiver.
+    receiver = f"http://127.0.0.1:{unused_tcp_port}/demo/webhook-receiver"
+    assert f"GET {receiver} shows them" in out
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port)],
+        cwd=tmp_path,
+        env={**env, "SANCTRACK_DEMO_RECEIVER": "true", "SANCTRACK_WEBHOOK_ALLOW_PRIVATE": "true"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        got: list[dict] = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                got = httpx.get(receiver, timeout=5).json()
+            except (httpx.TransportError, ValueError):
+                got = []
+            if sum(1 for d in got if d.get("type") == "target.designated") >= 2:
+                break
+            time.sleep(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    designations = [d for d in got if d.get("type") == "target.designated"]
+    assert sorted(d["data"]["target"]["name"] for d in designations) == [
+        "Faleh al-Fayyad",
+        "Kataib Hezbollah",
+    ], got
+    assert all(d["verified"] and d["webhook-id"] for d in designations)
 
 
 def test_demo_without_the_sample_files_says_where_to_point(tmp_path: Path) -> None:
