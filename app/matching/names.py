@@ -59,7 +59,7 @@ CONNECTORS = {
 KUNYA = {"abu": "abu", "abou": "abu", "abo": "abu", "abw": "abu", "bou": "abu", "aboo": "abu"}
 # Stand-alone forms that begin a theophoric "servant of ..." name; fused with the next word so that
 # "Abd al-Rahman", "Abdul Rahman", "Abdel Rahman", "Abdulrahman" and "Abdurrahman" are one token.
-ABD_FORMS = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdus"})
+ABD_FORMS = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdour", "abdus"})
 _ABD_ATTACHED = re.compile(r"^abd(?:oul|ul|el|al|ol|ou|u)([a-z]{2,})$")
 _KUNYA_ATTACHED = re.compile(r"^(?:abu|abou)([bcdfghjklmnpqrstvwxz][a-z]{3,})$")
 # Second halves that are always written fused with the previous word in the lists' own Latin forms:
@@ -981,6 +981,12 @@ def name_variants(text: str, parts: bool = True) -> list[str]:
     "SEPAH-E QODS (JERUSALEM FORCE)" is also "SEPAH-E QODS" and "JERUSALEM FORCE"; the UN writes several
     aliases in one bracket, separated by semicolons, and brackets within brackets. Without ``parts``, only the
     name as written and without its brackets."""
+    if " / " in text:
+        # "AL-ITIHAAD AL-ISLAMIYA / AIAI": two names of one entry, written as one
+        return [
+            text,
+            *(v for part in text.split(" / ") if part.strip() for v in name_variants(part.strip(), parts)),
+        ]
     if "(" not in text:
         return [text]
     outside = text.replace("(original script)", " ")
@@ -1309,6 +1315,8 @@ LEAD_SHIFT_FACTOR = 0.85
 MIN_PAIR = 0.6
 # A name that agrees on a single informative word out of several scores at most this.
 SINGLE_WORD_CAP = 0.62
+# A person's name of a single informative word, against another such name, scores at most this.
+SINGLE_WORD_NAME_CAP = 0.9
 
 
 @dataclass(slots=True)
@@ -1412,6 +1420,16 @@ def compare_names(
     similarity = num / den if den else 0.0
     if informative_matched <= 1 and extra_informative and similarity > SINGLE_WORD_CAP:
         similarity = SINGLE_WORD_CAP
+    if (
+        similarity > SINGLE_WORD_NAME_CAP
+        and query.kind not in NON_PERSON_KINDS
+        and entry.kind not in NON_PERSON_KINDS
+        and sum(1 for t in q_tokens if t.weight >= 1.0) == 1
+        and sum(1 for t in e_tokens if t.weight >= 1.0) == 1
+    ):
+        # One word against one word is a given name or a nickname, shared by many ("Abdur Rehman", "Faiz"): worth
+        # a review, never an automatic link.
+        similarity = SINGLE_WORD_NAME_CAP
     shifted = _lead_shifted(query, entry, q_used)
     if shifted:
         similarity *= LEAD_SHIFT_FACTOR

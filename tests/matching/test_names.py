@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.matching.names import FUSE_WITH_PREVIOUS, compare_names, fold, parse_name, token_similarity
+from app.matching.names import (
+    FUSE_WITH_PREVIOUS,
+    SINGLE_WORD_NAME_CAP,
+    compare_names,
+    fold,
+    parse_name,
+    token_similarity,
+)
 
 
 def sim(query: str, entry: str, query_kind: str | None = None, entry_kind: str = "person") -> float:
@@ -274,7 +281,16 @@ def test_a_name_matches_itself_fully(words):
     name = " ".join(words)
     form = parse_name(name, "person")
     if form.tokens:
-        assert compare_names(form, form).similarity == pytest.approx(1.0)
+        informative = sum(1 for t in form.tokens if t.weight >= 1.0)
+        # a one-word name (a given name, a nickname) is shared by many: at most a suggestion, even against itself
+        expected = SINGLE_WORD_NAME_CAP if informative == 1 else 1.0
+        assert compare_names(form, form).similarity == pytest.approx(expected)
+
+
+def test_a_one_word_name_is_never_enough_for_an_automatic_link():
+    assert sim("Abdur Rehman", "ABDUL REHMAN") == pytest.approx(SINGLE_WORD_NAME_CAP)
+    assert sim("Faiz", "FAIZ") == pytest.approx(SINGLE_WORD_NAME_CAP)
+    assert sim("HIZBALLAH", "HIZBALLAH", "organization", "organization") == 1.0
 
 
 @settings(max_examples=200, deadline=None)
