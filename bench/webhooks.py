@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from workers.embedded import celery_worker_command  # noqa: E402 - after the path set-up above
+
 ADMIN_URL = os.environ.get(
     "SANCTRACK_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -380,25 +382,13 @@ def bench_throughput(count: int) -> dict[str, Any]:
 @contextmanager
 def worker_process(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
     log = (workdir / "worker.log").open("wb")
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "--pool=threads",
-        "--concurrency=2",
-        "--loglevel=INFO",
-        "-B",
-        "--schedule",
-        str(workdir / "beat-schedule"),
-        "-n",
-        f"bench-{os.getpid()}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
+    command = celery_worker_command(
+        pool="threads",
+        concurrency=2,
+        beat_schedule=workdir / "beat-schedule",
+        name=f"bench-{os.getpid()}@%h",
+        quiet_cluster=True,
+    )
     process = subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )

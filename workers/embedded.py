@@ -6,30 +6,43 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from app.config import get_settings
+
+
+def celery_worker_command(
+    *,
+    pool: str | None = None,
+    concurrency: int | None = None,
+    beat_schedule: Path | None = None,
+    name: str | None = None,
+    quiet_cluster: bool = False,
+) -> list[str]:
+    """The command line of a Celery worker of this app; with ``beat_schedule``, beat runs inside it. Tests and
+    benchmarks start their workers with it too, so that they run what the service runs."""
+    cmd = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO"]
+    if pool:
+        cmd.append(f"--pool={pool}")
+    if concurrency:
+        cmd.append(f"--concurrency={concurrency}")
+    if name:
+        cmd += ["-n", name]
+    if quiet_cluster:  # one worker alone: no gossip, mingle or heartbeat traffic to wait for
+        cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if beat_schedule is not None:
+        cmd += ["-B", "--schedule", str(beat_schedule)]
+    return cmd
 
 
 def worker_command() -> list[str]:
     settings = get_settings()
     # On SQLite one process does everything (solo pool, beat inside): SQLite wants a single writer anyway.
-    cmd = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "--loglevel=INFO",
-        "-B",
-        "--schedule",
-        str(settings.data_dir / "celerybeat-schedule"),
-    ]
-    if settings.is_sqlite:
-        cmd += ["--pool=solo"]
-    else:
-        cmd += ["--concurrency=2"]
-    return cmd
+    return celery_worker_command(
+        pool="solo" if settings.is_sqlite else None,
+        concurrency=None if settings.is_sqlite else 2,
+        beat_schedule=settings.data_dir / "celerybeat-schedule",
+    )
 
 
 def _die_with_parent() -> None:

@@ -27,6 +27,7 @@ import redis
 from sqlalchemy import func, select
 
 from tests.conftest import ROOT
+from workers.embedded import celery_worker_command
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 CLAIM_KEY = "sanctrack-test:claimed-by"
@@ -194,24 +195,13 @@ class Stack:
         self, *, beat: bool = True, env: dict[str, str] | None = None, wait: bool = True
     ) -> Process:
         number = len(self.workers) + 1
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "worker",
-            "--pool=threads",
-            "--concurrency=2",
-            "--loglevel=INFO",
-            "-n",
-            f"w{number}-{self.queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
-        if beat:
-            command += ["-B", "--schedule", str(self.workdir / f"beat-schedule-{number}")]
+        command = celery_worker_command(
+            pool="threads",
+            concurrency=2,
+            name=f"w{number}-{self.queue}@%h",
+            quiet_cluster=True,
+            beat_schedule=self.workdir / f"beat-schedule-{number}" if beat else None,
+        )
         worker = Process(
             f"worker {number}", command, {**self.env, **(env or {})}, self.workdir / f"worker-{number}.log"
         )
