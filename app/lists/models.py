@@ -3,7 +3,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -35,6 +45,14 @@ class Snapshot(Base):
         CheckConstraint(f"source IN ({_sources})", name="source"),
         CheckConstraint("status IN ('current', 'superseded', 'rejected', 'held')", name="status"),
         Index("ix_snapshots_source_status", "source", "status"),
+        # One current publication per source, whoever applies it (a refresh, an operator accepting a held one).
+        Index(
+            "uq_snapshots_one_current",
+            "source",
+            unique=True,
+            postgresql_where=text("status = 'current'"),
+            sqlite_where=text("status = 'current'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -218,3 +218,23 @@ def test_cli_ingest_json_and_rejection_exit_code() -> None:
     assert bad.returncode == 3 and json.loads(bad.stdout)["status"] == "rejected"
     missing = run("un_sc", "/nonexistent/file.xml")
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_a_source_has_one_current_publication_whoever_applies_it(db) -> None:
+    """A refresh and an operator accepting a held publication may race: the database keeps one current snapshot
+    per source, so the second to commit fails (409 on the API) instead of leaving two."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.lists.models import RawBlob
+
+    db.add_all([RawBlob(sha256=c * 64, size=1) for c in "ef"])
+    db.flush()
+    db.add(Snapshot(source="un_sc", status="current", format="xml", origin="a.xml", sha256="e" * 64))
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(Snapshot(source="un_sc", status="current", format="xml", origin="b.xml", sha256="f" * 64))
+        db.flush()
+    # another source, or the same source's superseded publications, are not affected
+    db.add(Snapshot(source="uk", status="current", format="xml", origin="c.xml", sha256="f" * 64))
+    db.add(Snapshot(source="un_sc", status="superseded", format="xml", origin="d.xml", sha256="f" * 64))
+    db.flush()
