@@ -153,6 +153,22 @@ def install_problem_handlers(app: FastAPI) -> None:
             request.url.path,
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette's outermost middleware calls this (and then re-raises, so the traceback is logged): the
+        # response skips the request-id middleware, hence the id is set here, for the caller to quote.
+        request_id = getattr(request.state, "request_id", None)
+        return problem_response(
+            500,
+            "Internal server error",
+            "the service failed on this request; nothing it did was kept. Try again, and if it fails again report "
+            "the request id" + (f" {request_id}" if request_id else ""),
+            "internal-error",
+            request.url.path,
+            {"X-Request-ID": request_id} if request_id else None,
+            **({"request_id": request_id} if request_id else {}),
+        )
+
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         return problem_response(

@@ -134,3 +134,20 @@ def test_configure_logging_is_idempotent_and_keeps_other_handlers() -> None:
         assert len(ours) == 1 and foreign in root.handlers
     finally:
         root.removeHandler(foreign)
+
+
+def test_an_unexpected_error_is_a_problem_with_the_request_id_to_quote(app) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    @app.get("/boom-for-test")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom-for-test", headers={"X-Request-ID": "trace-500"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "trace-500"
+    body = response.json()
+    assert body["request_id"] == "trace-500" and "trace-500" in body["detail"]
+    assert "a bug" not in response.text  # no internals to the caller
