@@ -9,7 +9,9 @@ done in C), plus every name hit by a rare word alone (a misspelt other word must
 there are more than ``cap`` candidates they are ranked by overlap, each shared word weighing by its rarity
 (a shared "fayyadh" says more than a shared "muhammad"). Only the candidates are scored, name by name; entries
 whose best name comes close to the threshold are then scored in full with :func:`app.matching.score.evaluate`,
-so the scores returned are exactly those of :func:`app.matching.score.score`.
+so the scores returned are those of :func:`app.matching.score.score`, with one piece of knowledge only the index
+has: which words few listed names share (a person's listed name held whole in a longer query on such a word, say
+"JADHRAN, Ibrahim" in "Ibrahim Saeed Salim Jadhran", stays a match).
 
 Identifiers are indexed too: a query carrying an identifier finds the entry that lists it whatever the names.
 
@@ -42,6 +44,7 @@ AUTO_LINK_THRESHOLD = 0.95
 CANDIDATE_CAP = 200  # names scored at most per query
 ABJAD_CANDIDATE_CAP = 1000  # the same for a query in Arabic script only
 RARE_WORD_NAMES = 40  # a word found in at most this many names brings all of them in on its own
+RARE_WORD_SHARE = 0.001  # ... and in at most this share of all names, to tell a person by
 
 
 @dataclass(slots=True)
@@ -224,6 +227,14 @@ class MatchIndex:
         state = self._state
         forms = query.name_forms()
         cache: dict = {}
+        postings = state.postings
+        # A word is rare when few names share it, in absolute terms and for the index's size (in an index of a
+        # few dozen names every word is "rare", and none tells anyone apart).
+        rare_at_most = min(RARE_WORD_NAMES, int(state.name_count * RARE_WORD_SHARE))
+
+        def rare(token: Token) -> bool:
+            return len(postings.get(token.hit_key(), ())) <= rare_at_most
+
         # Best name similarity per entry among the candidate names.
         best: dict[int, float] = {}
         for nid in _candidate_names(state, forms, cap):
@@ -236,7 +247,7 @@ class MatchIndex:
             if quality <= current:
                 continue
             for q_form in forms:
-                sim = compare_names(q_form, form, cache, explain=False).similarity * quality
+                sim = compare_names(q_form, form, cache, explain=False, rare=rare).similarity * quality
                 if sim > current:
                     current = sim
             best[slot_index] = current
@@ -251,12 +262,16 @@ class MatchIndex:
             slot = state.slots[slot_index]
             if slot is None:
                 continue
-            result = evaluate(query, forms, slot.entry, slot.names, cache, explain=False)
+            result = evaluate(query, forms, slot.entry, slot.names, cache, explain=False, rare=rare)
             if result.score >= threshold:
                 hits.append((result.score, slot_index, slot))
         hits.sort(key=lambda h: (-h[0], h[1]))
         return [
-            (slot.key, slot.entry, evaluate(query, forms, slot.entry, slot.names, cache, explain=True))
+            (
+                slot.key,
+                slot.entry,
+                evaluate(query, forms, slot.entry, slot.names, cache, explain=True, rare=rare),
+            )
             for _, _, slot in hits[:limit]
         ]
 

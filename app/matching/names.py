@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -1309,6 +1310,9 @@ CONFLICT_COST = 0.8
 # An organization's extra word is more often what tells it from its parent or namesake ("ISLAMIC STATE ... -
 # KHORASAN" is a branch of ISIL) than a person's extra given name is.
 ORG_OMISSION_FACTOR = 1.25
+# What the words one name adds to the other cost at most, when the shorter name is all in the longer one and shares
+# a rare word with it (see compare_names).
+RARE_CONTAINED_OMISSION = 0.5
 # A name whose first given name stands where the other has a later one (see _lead_shifted) is discounted so.
 LEAD_SHIFT_FACTOR = 0.85
 # Pairs below this similarity are not aligned at all.
@@ -1329,7 +1333,11 @@ class NameMatch:
 
 
 def compare_names(
-    query: NameForm, entry: NameForm, cache: dict | None = None, explain: bool = True
+    query: NameForm,
+    entry: NameForm,
+    cache: dict | None = None,
+    explain: bool = True,
+    rare: Callable[[Token], bool] | None = None,
 ) -> NameMatch:
     """Align the tokens of two names in any order and score the alignment.
 
@@ -1416,7 +1424,21 @@ def compare_names(
         scale = (
             ORG_OMISSION_FACTOR if query.kind in NON_PERSON_KINDS and entry.kind in NON_PERSON_KINDS else 1.0
         )
-        den += scale * (OMISSION_COST_QUERY * sum(q_extra) + OMISSION_COST_ENTRY * sum(e_extra))
+        omitted = scale * (OMISSION_COST_QUERY * sum(q_extra) + OMISSION_COST_ENTRY * sum(e_extra))
+        if (
+            rare is not None
+            and scale == 1.0  # people: an organization's extra word names a branch (ISIL vs ISIL-Khorasan)
+            and omitted > RARE_CONTAINED_OMISSION
+            and informative_matched >= 2
+            and any(
+                sim >= 0.85 and e_tokens[j].weight >= 1.0 and rare(e_tokens[j]) for j, sim in q_used.values()
+            )
+        ):
+            # One name holds the other whole, on a word few listed names share ("JADHRAN, Ibrahim" in "Ibrahim
+            # Saeed Salim Jadhran"): the extra words are more detail, not another person. With common words only
+            # ("Muhammad Ali" in "Muhammad Ali Hassan") they still cost in full.
+            omitted = RARE_CONTAINED_OMISSION
+        den += omitted
     similarity = num / den if den else 0.0
     if informative_matched <= 1 and extra_informative and similarity > SINGLE_WORD_CAP:
         similarity = SINGLE_WORD_CAP

@@ -8,12 +8,12 @@ is near-certain on its own. Every result explains itself in plain JSON for the r
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.lists.records import Entry
-from app.matching.names import NameForm, NameMatch, compare_names, name_variants, parse_name
+from app.matching.names import NameForm, NameMatch, Token, compare_names, name_variants, parse_name
 from app.matching.query import MatchQuery
 
 # Name-quality factors: a weak alias (OFAC "weak a.k.a.", UN "low quality") is a nickname or a fragment, a former
@@ -89,7 +89,11 @@ def score(query: MatchQuery, entry: Entry) -> MatchResult:
 
 
 def best_name(
-    query_forms: Sequence[NameForm], names: EntryNames, cache: dict | None, explain: bool
+    query_forms: Sequence[NameForm],
+    names: EntryNames,
+    cache: dict | None,
+    explain: bool,
+    rare: Callable[[Token], bool] | None = None,
 ) -> tuple[float, NameMatch | None, int, int]:
     """The best (query name, entry name) pair: its weighted similarity, the match, and both indexes."""
     best_sim, best_match, best_q, best_e = 0.0, None, -1, -1
@@ -98,12 +102,12 @@ def best_name(
             quality = names.qualities[ei]
             if quality * 1.0 <= best_sim:
                 continue
-            match = compare_names(q_form, e_form, cache, explain=False)
+            match = compare_names(q_form, e_form, cache, explain=False, rare=rare)
             weighted = match.similarity * quality
             if weighted > best_sim:
                 best_sim, best_match, best_q, best_e = weighted, match, qi, ei
     if explain and best_match is not None:
-        best_match = compare_names(query_forms[best_q], names.forms[best_e], cache, explain=True)
+        best_match = compare_names(query_forms[best_q], names.forms[best_e], cache, explain=True, rare=rare)
     return best_sim, best_match, best_q, best_e
 
 
@@ -114,8 +118,11 @@ def evaluate(
     names: EntryNames,
     cache: dict | None = None,
     explain: bool = True,
+    rare: Callable[[Token], bool] | None = None,
 ) -> MatchResult:
-    name_score, match, qi, ei = best_name(query_forms, names, cache, explain)
+    """Score an entry (its names parsed once, ``names``) against a query. ``rare`` tells the words few listed
+    names share, which the index knows: a name contained whole in another on such a word stays a match."""
+    name_score, match, qi, ei = best_name(query_forms, names, cache, explain, rare)
     features: dict[str, float] = {"name": round(name_score, 4)}
     contradictions: list[str] = []
     corroborations: list[str] = []

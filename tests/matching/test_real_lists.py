@@ -12,6 +12,7 @@ import pytest
 from app.lists.records import Entry
 from app.matching.index import DEFAULT_THRESHOLD, MatchIndex
 from app.matching.query import MatchQuery
+from app.matching.score import score
 from tests.matching.conftest import sample_data_dir
 
 FAYYADH = ("ofac_sdn", "30242")
@@ -197,3 +198,17 @@ def test_screening_a_listed_entry_against_the_lists_finds_its_other_listings(rea
     found = [key for key, _, _ in real_index.search(MatchQuery.from_entry(un))]
     assert ("un_sc", un.list_id) in found
     assert any(key[0] == "uk" for key in found)
+
+
+def test_a_listed_name_held_whole_in_a_longer_one_on_a_rare_word_still_alerts(real_index):
+    """Lists often give fewer given names than a brief does. On a word few listed names share, the brief's extra
+    given names are detail; on common words only ("Muhammad Ali") they still cost in full."""
+    # SDN 27012 is "AL-KILDANI, Rayan"; Iraqi sources give his father's and grandfather's names too
+    query = MatchQuery(names=["Rayan Salim Sadiq al-Kildani"], kind="person")
+    found = real_index.search(query)
+    assert [k for k, _, _ in found][:1] == [("ofac_sdn", "27012")]
+    assert found[0][2].score >= DEFAULT_THRESHOLD
+    # the same pair scored alone, without the index's knowledge of which words are rare, is a partial match
+    assert score(query, found[0][1]).score < 0.75
+    for _, entry, result in real_index.search(MatchQuery(names=["Muhammad Ali Khalid Yusuf"], kind="person")):
+        assert result.explanation["names"]["unmatched_query"] == [], (entry.name, result.score)
