@@ -85,21 +85,6 @@ CREATE TABLE {BARE_TABLE} (
     removed_on date
 )
 """
-BARE_COLUMNS = (
-    "source",
-    "list_id",
-    "kind",
-    "name",
-    "programs",
-    "listed_on",
-    "data",
-    "fingerprint",
-    "is_listed",
-    "first_snapshot_id",
-    "last_changed_snapshot_id",
-    "removed_snapshot_id",
-    "removed_on",
-)
 
 
 def database_url(name: str) -> str:
@@ -196,6 +181,8 @@ def bare_rows(entries: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def bare_copy(conn: Any, rows: list[tuple[Any, ...]]) -> None:
+    from app.lists.service import ENTRY_COPY_COLUMNS as BARE_COLUMNS  # the columns the service copies
+
     with (
         conn.cursor() as cursor,
         cursor.copy(f"COPY {BARE_TABLE} ({', '.join(BARE_COLUMNS)}) FROM STDIN") as copy,

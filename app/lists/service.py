@@ -269,7 +269,7 @@ def apply_publication(
             "removed_on": None,
         }
 
-    def copy_row(lid: str) -> tuple[Any, ...]:  # columns() of a fresh entry, in _ENTRY_COPY_COLUMNS order
+    def copy_row(lid: str) -> tuple[Any, ...]:  # columns() of a fresh entry, in ENTRY_COPY_COLUMNS order
         p = new[lid]
         return (
             source,
@@ -292,7 +292,7 @@ def apply_publication(
     fresh = [lid for lid in added if lid not in unlisted]
     ids: dict[str, int] = {}
     if copy_to is not None and len(fresh) >= COPY_MIN_ROWS:
-        _copy_rows(copy_to, ListEntry, _ENTRY_COPY_COLUMNS, map(copy_row, fresh))
+        _copy_rows(copy_to, ListEntry, ENTRY_COPY_COLUMNS, map(copy_row, fresh))
         # COPY returns nothing; the rows this snapshot created are exactly the fresh ones.
         ids.update(
             {
@@ -385,42 +385,21 @@ def apply_publication(
                     )
                 }
             )
-        changes = [
-            {
+
+        def change(lid: str, kind: str, diff: dict[str, Any]) -> dict[str, Any]:
+            return {
                 "snapshot_id": sid,
                 "source": source,
                 "entry_id": ids[lid],
                 "list_id": lid,
                 "name": names[lid][:1000],
-                "kind": "added",
-                "diff": {},
+                "kind": kind,
+                "diff": diff,
             }
-            for lid in added
-        ]
-        changes += [
-            {
-                "snapshot_id": sid,
-                "source": source,
-                "entry_id": ids[lid],
-                "list_id": lid,
-                "name": names[lid][:1000],
-                "kind": "removed",
-                "diff": {},
-            }
-            for lid in removed
-        ]
-        changes += [
-            {
-                "snapshot_id": sid,
-                "source": source,
-                "entry_id": ids[lid],
-                "list_id": lid,
-                "name": names[lid][:1000],
-                "kind": "amended",
-                "diff": diff_entries(old_data[lid], new[lid].data),
-            }
-            for lid in amended
-        ]
+
+        changes = [change(lid, "added", {}) for lid in added]
+        changes += [change(lid, "removed", {}) for lid in removed]
+        changes += [change(lid, "amended", diff_entries(old_data[lid], new[lid].data)) for lid in amended]
         if copy_to is not None and len(changes) >= COPY_MIN_ROWS:
             # created_at has no server default (the model's default is applied in Python): give it here.
             now = utcnow()
@@ -625,7 +604,8 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-_ENTRY_COPY_COLUMNS = (
+# The columns a bulk COPY of list entries writes (bench/ingest.py times its floor on the same ones).
+ENTRY_COPY_COLUMNS = (
     "source",
     "list_id",
     "kind",

@@ -755,51 +755,41 @@ def make_token(
     fused from several (Abd + Rahman, Saif + Din) gives its ``parts``, folded one by one so that letters meeting
     at the seam never read as a digraph (abd|haq is not "abdhaq" with a dh). A word ending in a ta marbuta
     (``construct``) is also compared with the t it takes before a following noun: عصبة is "Asbat" in ASBAT AL-ANSAR."""
-    weight = WEIGHT[cls]
     if abjad:
         letters = letters if letters is not None else text
         folded = _fold_letters(letters)
-        skeleton = skeleton_of(folded)
-        return Token(
-            text=text,
-            folded=folded,
-            skeleton=skeleton,
-            coarse=coarse_of(skeleton),
-            cls=cls,
-            abjad=True,
-            weight=weight,
-            gloss=tuple(make_token(word) for word in gloss),
-            bare=make_token(text + "t", cls, True, letters + "t") if construct else None,
-        )
-    folded = "".join(fold(p) for p in parts) if parts else fold(text)
+        bare = make_token(text + "t", cls, True, letters + "t") if construct else None
+    else:
+        folded = "".join(fold(p) for p in parts) if parts else fold(text)
+        bare = _without_attached_article(text, cls)
     skeleton = skeleton_of(folded)
-    bare = None
-    if (
-        cls == "word"
-        and len(text) >= 6
-        and text[:2] in ("al", "el")
-        and text not in _NOT_ATTACHED_ARTICLE
-        and not text.startswith(("alex", "aleks", "alejandr", "alessandr"))
-    ):
-        bare = make_token(text[2:], cls)
-    elif (
-        cls == "word"
-        and len(text) >= 6
-        and text[0] in "ae"
-        and text[1] == text[2]
-        and text[1] not in "aeiouy"
-    ):
-        # An assimilated article written on: Essaadi (as-Sa'adi), Eddarhi, Azzawi
-        bare = make_token(text[2:], cls)
     return Token(
         text=text,
         folded=folded,
         skeleton=skeleton,
         coarse=coarse_of(skeleton),
         cls=cls,
+        abjad=abjad,
         bare=bare,
-        weight=weight,
+        weight=WEIGHT[cls],
+        gloss=tuple(make_token(word) for word in gloss),
     )
+
+
+def _without_attached_article(text: str, cls: str) -> Token | None:
+    """The word without an article written on to it ("alfayyadh", "Essaadi"), compared as an alternative."""
+    if cls != "word" or len(text) < 6:
+        return None
+    if (
+        text[:2] in ("al", "el")
+        and text not in _NOT_ATTACHED_ARTICLE
+        and not text.startswith(("alex", "aleks", "alejandr", "alessandr"))
+    ):
+        return make_token(text[2:], cls)
+    if text[0] in "ae" and text[1] == text[2] and text[1] not in "aeiouy":
+        # An assimilated article written on: Essaadi (as-Sa'adi), Eddarhi, Azzawi
+        return make_token(text[2:], cls)
+    return None
 
 
 # Western given names that begin with "al"/"el" but carry no Arabic article.
