@@ -152,7 +152,26 @@ def test_first_run_overview_explains_the_first_steps(client, keys) -> None:  # t
     assert "No candidates yet" in client.get("/console/candidates").text
 
 
-def test_candidates_table_search_and_filters(client, keys, seed) -> None:  # type: ignore[no-untyped-def]
+def load_a_uk_list(db) -> None:  # type: ignore[no-untyped-def]
+    """A current UK snapshot: the seed holds OFAC's list only, so the UK's standing would be unknown."""
+    from app.lists.models import RawBlob, Snapshot
+
+    db.add(RawBlob(sha256="d" * 64, size=100))
+    db.flush()
+    db.add(
+        Snapshot(
+            source="uk",
+            status="current",
+            format="xlsx",
+            origin="ConList.xlsx",
+            sha256="d" * 64,
+            entry_count=1,
+        )
+    )
+    db.flush()
+
+
+def test_candidates_table_search_and_filters(client, keys, seed, db) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, keys.raw["read"])
     page = client.get("/console/candidates").text
     for name in ("Faleh al-Fayyad", "Kataib Hezbollah", "Abu Muntadher al-Husseini", "Ali Taqi"):
@@ -160,6 +179,9 @@ def test_candidates_table_search_and_filters(client, keys, seed) -> None:  # typ
     assert "4 candidates" in page
     listed = client.get("/console/candidates?authority=OFAC&standing=listed").text
     assert "Kataib Hezbollah" in listed and "Faleh al-Fayyad" not in listed and "1 candidate match" in listed
+    unknown = client.get("/console/candidates?authority=UK&standing=no_list&tag=militia").text
+    assert "Kataib Hezbollah" in unknown and "no list loaded" in unknown
+    load_a_uk_list(db)
     uk_gap = client.get("/console/candidates?authority=UK&standing=not_listed&tag=militia").text
     assert "Kataib Hezbollah" in uk_gap and "Ali Taqi" not in uk_gap
     alias = client.get("/console/candidates?q=Abboudi").text
@@ -222,27 +244,13 @@ def test_alerts_page_shows_webhook_health_and_delivery_attempts(client, keys, se
 
 
 def test_coverage_shows_that_the_uk_has_not_followed_the_us(client, keys, seed, db) -> None:  # type: ignore[no-untyped-def]
-    from app.lists.models import RawBlob, Snapshot
-
     sign_in(client, keys.raw["read"])
     # Only OFAC's list is loaded: the other authorities' standing is unknown, no gap can be claimed.
     unknown = client.get("/console/coverage").text
     assert "no list loaded" in unknown
     assert "Kataib Hezbollah" not in client.get("/console/coverage?gaps=1").text
 
-    db.add(RawBlob(sha256="d" * 64, size=100))
-    db.flush()
-    db.add(
-        Snapshot(
-            source="uk",
-            status="current",
-            format="xlsx",
-            origin="ConList.xlsx",
-            sha256="d" * 64,
-            entry_count=1,
-        )
-    )
-    db.flush()
+    load_a_uk_list(db)
     gaps = client.get("/console/coverage?gaps=1").text
     assert "Kataib Hezbollah" in gaps and "Ali Taqi" not in gaps
     assert '<strong class="gap-text">UK</strong>' in gaps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,8 @@ from app.console.web import (
     render,
 )
 from app.errors import InvalidInput
+from app.lists.models import Snapshot
+from app.lists.records import AUTHORITY_OF_SOURCE
 from app.targets import bulk, dossier, service
 from app.targets.bulk import CSV_COLUMNS
 from app.targets.models import (
@@ -44,7 +47,7 @@ PAGE_SIZE = 50
 # Filtering on the standing with an authority happens here, after the service's own filters: the service has no
 # such filter, and a research team's candidates number in the thousands at most.
 MAX_FILTERED_SCAN = 5000
-STANDINGS = ("listed", "not_listed", "delisted")
+STANDINGS = ("listed", "not_listed", "delisted", "no_list")
 EVIDENCE_FIELDS = (
     "source_type",
     "title",
@@ -95,16 +98,28 @@ class Filters:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
-def standing_map(row: Any) -> dict[str, str]:
+def followed_authorities(db: Session) -> set[str]:
+    """Authorities with at least one list the service holds a current snapshot of."""
+    sources = db.scalars(select(Snapshot.source).where(Snapshot.status == "current").distinct())
+    return {AUTHORITY_OF_SOURCE[source] for source in sources}
+
+
+def standing_map(row: Any, followed: Collection[str]) -> dict[str, str]:
+    """A candidate's standing with each authority. "Not listed" is only known where the authority's list is
+    loaded (``followed``); elsewhere it is "no_list"."""
     found = {s.authority: s.status for s in row.authority_status}
-    return {authority: found.get(authority, "not_listed") for authority in AUTHORITIES}
+    standing = {}
+    for authority in AUTHORITIES:
+        status = found.get(authority, "not_listed")
+        standing[authority] = "no_list" if status == "not_listed" and authority not in followed else status
+    return standing
 
 
 def _matches_standing(standings: dict[str, str], authority: str, standing: str) -> bool:
     if authority:
         return standings[authority] == standing
     if standing == "not_listed":  # with no authority chosen: listed by none of them
-        return all(s == "not_listed" for s in standings.values())
+        return all(s in ("not_listed", "no_list") for s in standings.values())
     return any(s == standing for s in standings.values())
 
 
@@ -121,10 +136,11 @@ def search(db: Session, filters: Filters, page: int) -> tuple[list[Any], int]:
         items, total = service.list_targets(db, limit=PAGE_SIZE, offset=offset, **common)
         return present(db, items), total
     items, _ = service.list_targets(db, limit=MAX_FILTERED_SCAN, **common)
+    followed = followed_authorities(db)
     rows = [
         r
         for r in present(db, items)
-        if _matches_standing(standing_map(r), filters.authority, filters.standing)
+        if _matches_standing(standing_map(r, followed), filters.authority, filters.standing)
     ]
     return rows[offset : offset + PAGE_SIZE], len(rows)
 
@@ -156,8 +172,9 @@ def candidates(
         filters.standing = "listed"
     page_number = _int(page, 1)
     rows, total = search(db, filters, page_number)
+    followed = followed_authorities(db)
     context = {
-        "rows": [(r, standing_map(r)) for r in rows],
+        "rows": [(r, standing_map(r, followed)) for r in rows],
         "total": total,
         "filters": filters,
         "page": page_number,
@@ -406,7 +423,7 @@ def _candidate_page(
     context = {
         "target": target,
         "row": row,
-        "standing": standing_map(row),
+        "standing": standing_map(row, followed_authorities(db)),
         "evidence": evidence,
         "links": links,
         "timeline": timeline(db, target_id, [e.id for e in evidence], [item["link"].id for item in links]),

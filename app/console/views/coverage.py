@@ -10,17 +10,14 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from app.auth.deps import SessionDep
-from app.console.views.candidates import standing_map
+from app.console.views.candidates import STANDINGS, followed_authorities, standing_map
 from app.console.web import ConsoleRoute, ReaderDep, query_string, render
-from app.lists import service as lists_service
-from app.lists.records import AUTHORITY_OF_SOURCE, SOURCES
 from app.targets import service
 from app.targets.models import AUTHORITIES
 from app.targets.router import present
 
 router = APIRouter(route_class=ConsoleRoute)
 MAX_ROWS = 5000
-STANDINGS = ("listed", "not_listed", "delisted", "no_list")
 
 
 @dataclass
@@ -58,22 +55,15 @@ class CoverageFilters:
         return {k: v for k, v in out.items() if v}
 
 
-def followed_authorities(db: Session) -> set[str]:
-    """Authorities with at least one list the service holds a current snapshot of."""
-    return {AUTHORITY_OF_SOURCE[s] for s in SOURCES if lists_service.current_snapshot(db, s) is not None}
-
-
 def coverage_rows(db: Session, filters: CoverageFilters) -> list[CoverageRow]:
     items, _ = service.list_targets(db, program=filters.program or None, limit=MAX_ROWS)
     followed = followed_authorities(db)
-    rows = []
-    for t in present(db, items):
-        standing = standing_map(t)
-        for authority, status in standing.items():
-            # "not listed" is only known where the authority's list is loaded
-            if status == "not_listed" and authority not in followed:
-                standing[authority] = "no_list"
-        rows.append(CoverageRow(id=t.id, name=t.name, kind=t.kind, programs=t.programs, standing=standing))
+    rows = [
+        CoverageRow(
+            id=t.id, name=t.name, kind=t.kind, programs=t.programs, standing=standing_map(t, followed)
+        )
+        for t in present(db, items)
+    ]
     if filters.authority:
         wanted = filters.standing or "not_listed"
         rows = [r for r in rows if r.standing[filters.authority] == wanted]
