@@ -251,7 +251,16 @@ def load_publications(session: Session, sample: Path, say: Callable[[str], None]
 
     results = []
     screened_all = False
+    # Run again in the same folder (a second 'make run'), the demo must not replay old publications over newer
+    # ones: that would delist and re-designate everyone. A source it already holds is left as it is.
+    held_already = {source: lists.current_snapshot(session, source) for source, _, _ in PUBLICATIONS}
+    for source, snapshot in held_already.items():
+        if snapshot is not None:
+            say(f"{source}: already loaded (snapshot {snapshot.id}); not loaded again")
+            results.append({"source": source, "status": "already loaded", "entries": snapshot.entry_count})
     for source, folder, published in PUBLICATIONS:
+        if held_already[source] is not None:
+            continue
         path = sample / folder
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing; set SANCTRACK_SAMPLE_DATA to the shared/data folder")
@@ -270,6 +279,8 @@ def load_publications(session: Session, sample: Path, say: Callable[[str], None]
                 screen(session)  # the first publication: everything in it is new
                 screened_all = True
         results.append(result.to_json())
+    if not screened_all:
+        screen(session)  # nothing new loaded: candidates added since the last run still get screened
     return results
 
 

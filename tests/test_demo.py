@@ -92,6 +92,25 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
         assert {"Faleh al-Fayyad", "Abu Muntadher al-Husseini", "Ali Taqi", "Kataib Hezbollah"} <= set(cited)
     engine.dispose()
 
+    # A second 'make run' in the same folder replays nothing: no delisting, no second designation.
+    again = subprocess.run(
+        [sys.executable, "-m", "app", "demo", "--no-serve", "--port", str(unused_tcp_port)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "ofac_sdn: already loaded 13,821 entries" in again.stdout and "stored" not in again.stdout
+    engine = create_engine(f"sqlite:///{tmp_path / 'sanctrack.db'}")
+    with engine.connect() as conn:
+        counts = dict(conn.execute(text("SELECT type, count(*) FROM events GROUP BY type")).all())
+        assert counts["target.designated"] == 2 and "target.delisted" not in counts
+        assert conn.execute(text("SELECT count(*) FROM targets")).scalar_one() == 7
+        assert conn.execute(text("SELECT count(*) FROM webhooks")).scalar_one() == 1
+    engine.dispose()
+
     # Serving it, the embedded worker delivers the designations, signed, to the demo's own receiver.
     receiver = f"http://127.0.0.1:{unused_tcp_port}/demo/webhook-receiver"
     assert f"GET {receiver} shows them" in out
