@@ -613,6 +613,20 @@ def fold(text: str) -> str:
     return _fold_letters(s.replace("C", "c")).replace("v", "w")
 
 
+@lru_cache(maxsize=50_000)
+def _letters_before_folding(text: str) -> str:
+    """A Latin word with fold()'s digraphs and letter rules applied, its vowels still as written."""
+    s = text.replace("x", "ks")
+    if s.startswith("zh"):
+        s = "j" + s[2:]
+    if "c" in s:
+        s = _C_RE.sub(lambda m: "c" if m.group(1) else ("s" if m.group(2) else "k"), s)
+    for old, new in _DIGRAPHS:
+        if old in s:
+            s = s.replace(old, new)
+    return s
+
+
 @lru_cache(maxsize=200_000)
 def _fold_letters(s: str) -> str:
     """Vowel classes, y/w as vowels unless a vowel follows, vowel runs and doubled letters collapsed."""
@@ -865,10 +879,22 @@ class _Word:
         return self.letters is not None
 
 
+# The Islamic State's long name, in the forms the lists write it, is its acronym: "ISLAMIC STATE OF IRAQ AND
+# ASH-SHAM - SINAI PROVINCE" is "ISIL SINAI PROVINCE", an alias of the same branch, and "... - KHORASAN" is not
+# ISIL itself. Read word by word, the six common words of the long name outweigh the one that tells a branch.
+_ISIL_LONG_NAME_RE = re.compile(
+    r"\b(?:the\s+)?islamic\s+state\s+(?:of|in)\s+(?:the\s+)?iraq\s+and\s+(?:the\s+)?"
+    r"(?:(?:al|ash|as|esh|es)[\s-]+)?(?:levant|syria|sham|shaam)\b"
+    r"|الدولة\s+ال[إا]سلامية\s+ف[يى]\s+العراق\s+و\s*الشام",
+    re.IGNORECASE,
+)
+
+
 def _raw_words(text: str) -> list[_Word]:
     """Split a name into words in written order, romanizing as needed."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u200c", "").replace("\u200d", "")  # Persian zero-width non-joiner inside words
+    text = _ISIL_LONG_NAME_RE.sub(" ISIL ", text)
     words: list[_Word] = []
     # Split into runs of Arabic-script words and everything else, keeping order.
     for chunk in re.split(r"([\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF]+)", text):
@@ -1168,7 +1194,7 @@ def token_similarity(a: Token, b: Token) -> float:
     if a is b or a.text == b.text:
         return 1.0
     translated = 0.0
-    if a.text in _SYNONYMS and b.text in _SYNONYMS and _SYNONYMS[a.text] == _SYNONYMS[b.text]:
+    if _SYNONYMS.get(a.text, a.text) == _SYNONYMS.get(b.text, b.text):
         return TRANSLATION_MATCH
     if a.gloss or b.gloss:
         translated = max(_translation_similarity(a, b), _translation_similarity(b, a))
@@ -1187,8 +1213,103 @@ def token_similarity(a: Token, b: Token) -> float:
     return best
 
 
-# Words that name one thing however written: the Islamic State's acronyms.
-_SYNONYMS = {"isis": "isil", "isil": "isil", "daesh": "isil", "daish": "isil"}
+_COUNTRIES = frozenset(
+    {
+        "afghanistan",
+        "algeria",
+        "belarus",
+        "burma",
+        "china",
+        "congo",
+        "cuba",
+        "egypt",
+        "europe",
+        "gaza",
+        "india",
+        "indonesia",
+        "iran",
+        "iraq",
+        "israel",
+        "jordan",
+        "kenya",
+        "korea",
+        "kosovo",
+        "kuwait",
+        "lebanon",
+        "libya",
+        "mali",
+        "mexico",
+        "morocco",
+        "myanmar",
+        "niger",
+        "nigeria",
+        "pakistan",
+        "palestine",
+        "philippines",
+        "qatar",
+        "russia",
+        "saudi",
+        "somalia",
+        "sudan",
+        "syria",
+        "tunisia",
+        "turkey",
+        "uae",
+        "ukraine",
+        "venezuela",
+        "yemen",
+        "khorasan",
+        "sinai",
+        "sahel",
+        "maghreb",
+        "levant",
+        "caucasus",
+        "africa",
+        "asia",
+        "kong",
+        "hongkong",
+        "emirates",
+        "dubai",
+        "crimea",
+        "lybya",
+        "lbya",
+    }
+)
+
+# Words that name one thing however written: the Islamic State's acronyms; a country and its adjective, which
+# organization names use in turn ("IRAN'S REVOLUTIONARY GUARDS", "THE IRANIAN REVOLUTIONARY GUARDS").
+_SYNONYMS = {
+    "isis": "isil",
+    "daesh": "isil",
+    "daish": "isil",
+    **{
+        adjective: country
+        for country, adjectives in {
+            "afghanistan": ("afghan",),
+            "belarus": ("belarusian",),
+            "china": ("chinese",),
+            "cuba": ("cuban",),
+            "egypt": ("egyptian",),
+            "iran": ("iranian",),
+            "iraq": ("iraqi",),
+            "korea": ("korean",),
+            "lebanon": ("lebanese",),
+            "libya": ("libyan",),
+            "nigeria": ("nigerian",),
+            "pakistan": ("pakistani",),
+            "palestine": ("palestinian",),
+            "russia": ("russian",),
+            "somalia": ("somali",),
+            "sudan": ("sudanese",),
+            "syria": ("syrian",),
+            "turkey": ("turkish",),
+            "ukraine": ("ukrainian",),
+            "venezuela": ("venezuelan",),
+            "yemen": ("yemeni",),
+        }.items()
+        for adjective in adjectives
+    },
+}
 # A word and its translation ("جبهة" and "Front") agree as closely as two spellings of one word.
 TRANSLATION_MATCH = 0.95
 
@@ -1240,8 +1361,14 @@ def _token_similarity(a: Token, b: Token) -> float:
     if a.cls == "initial" or b.cls == "initial":
         return 0.9 if a.text[0] == b.text[0] else 0.0
     if a.abjad or b.abjad:
+        latin = b if a.abjad else a
+        if not latin.abjad and not any(v in latin.folded for v in "aui"):
+            # A Latin word without a vowel is an acronym ("KCST", "RIHS"): its letters are not a consonant outline.
+            return 0.0
         # Only the consonant outline is comparable; short outlines agree by chance more often.
         if a.coarse == b.coarse:
+            if _long_u_unwritten(a, b):
+                return LONG_VOWEL_MISMATCH * _OUTLINE_MATCH[min(len(a.coarse), 3)]
             return _OUTLINE_MATCH[min(len(a.coarse), 3)]
         if a.coarse.rstrip("h") == b.coarse.rstrip("h"):
             return 0.88  # a final h the other script does not write: Mullah/ملا, Fatimah/فاطمة
@@ -1272,8 +1399,13 @@ def _token_similarity(a: Token, b: Token) -> float:
         # Consonants carry a name's identity more than vowels do (Fayyaz is not Fayyad).
         skeleton_sim = Levenshtein.normalized_similarity(a.skeleton, b.skeleton)
         sim = 0.45 * folded_sim + 0.15 * text_sim + 0.4 * skeleton_sim
-    if a.skeleton[:1] != b.skeleton[:1] and _FIRST_LETTER_CLASS.get(a.skeleton[:1], a.skeleton[:1]) != (
-        _FIRST_LETTER_CLASS.get(b.skeleton[:1], b.skeleton[:1])
+    if (
+        a.skeleton[:1] != b.skeleton[:1]
+        and _FIRST_LETTER_CLASS.get(a.skeleton[:1], a.skeleton[:1])
+        != _FIRST_LETTER_CLASS.get(b.skeleton[:1], b.skeleton[:1])
+        and not (
+            a.text[0] == b.text[0] == "c"
+        )  # one letter, its sound changed by the next vowel: Cazarez/Cezarez
     ):
         # Transliterations rarely change a name's first sound: Faleh and Saleh are two names.
         sim *= 0.75
@@ -1283,6 +1415,46 @@ def _token_similarity(a: Token, b: Token) -> float:
 
 
 _OUTLINE_MATCH = (0.0, 0.8, 0.9, 0.93)
+# A long vowel that Arabic script writes and the Latin word has not: محمود (Mahmud) is not Mohammed.
+LONG_VOWEL_MISMATCH = 0.6
+
+
+_SLOT_VOWELS = {"a": "a", "e": "a", "i": "a", "y": "a", "o": "u", "u": "u", "w": "u", "v": "u"}
+
+
+def _vowel_slots(letters: str) -> list[str]:
+    """The vowels after each consonant of a word's consonant outline (see coarse_of): slot k holds what follows
+    its k-th consonant (u for o, u and w; a for the others), the first slot what follows the leading letter."""
+    slots: list[str] = []
+    previous = ""
+    for i, ch in enumerate(letters):
+        if i == 0:
+            slots.append("")
+            previous = ch.translate(_COARSE)[:1]
+            continue
+        if ch in _SLOT_VOWELS:
+            slots[-1] += _SLOT_VOWELS[ch]  # a semivowel is no consonant of the outline either
+        elif ch == letters[i - 1] or (ch == "h" and previous in ("k", "d")):
+            continue  # a doubled letter; an h swallowed as in coarse_of
+        else:
+            slots.append("")
+            previous = ch.translate(_COARSE)[:1]
+    return slots
+
+
+def _long_u_unwritten(a: Token, b: Token) -> bool:
+    """Whether a word read from Arabic script has a long u (a و read as a vowel) where the Latin word, of the same
+    outline, has no o, u or w."""
+    arabic, latin = (a, b) if a.abjad else (b, a)
+    if latin.abjad or "u" not in arabic.folded[1:]:
+        return False
+    arabic_slots, latin_slots = _vowel_slots(arabic.folded), _vowel_slots(_letters_before_folding(latin.text))
+    if len(arabic_slots) != len(latin_slots):
+        return False
+    return any(
+        "u" in mine and "u" not in theirs for mine, theirs in zip(arabic_slots, latin_slots, strict=True)
+    )
+
 
 _GENERIC_WEIGHT = WEIGHT["generic"]
 _EXACT_ONLY = frozenset({"connector", "stopword", "legal"})
@@ -1303,6 +1475,9 @@ ORG_OMISSION_FACTOR = 1.25
 # What the words one name adds to the other cost at most, when the shorter name is all in the longer one and shares
 # a rare word with it (see compare_names).
 RARE_CONTAINED_OMISSION = 0.5
+# An organization's name held in a longer one is the same organization only when few words are added: "LASHKAR E
+# JHANGVI AL-ALAMI" is LASHKAR E JHANGVI, "IRGC ELECTRONIC WARFARE AND CYBER DEFENSE ORGANIZATION" one of its parts.
+ORG_CONTAINED_MAX_EXTRA = 2
 # A name whose first given name stands where the other has a later one (see _lead_shifted) is discounted so.
 LEAD_SHIFT_FACTOR = 0.85
 # Pairs below this similarity are not aligned at all.
@@ -1401,8 +1576,8 @@ def compare_names(
         joined_q.update(q_idx)
         joined_e.update(e_idx)
     generic = WEIGHT["generic"]
-    q_extra = [qt.weight for i, qt in enumerate(q_tokens) if i not in q_used and i not in joined_q]
-    e_extra = [et.weight for j, et in enumerate(e_tokens) if j not in e_used and j not in joined_e]
+    q_extra = [_extra_weight(qt) for i, qt in enumerate(q_tokens) if i not in q_used and i not in joined_q]
+    e_extra = [_extra_weight(et) for j, et in enumerate(e_tokens) if j not in e_used and j not in joined_e]
     # "Abu Muhammad" is not "Muhammad", nor "Hizballah Brigades" "Hizballah": kunya and generic words count as
     # words the other name lacks.
     q_informative = sum(1 for w in q_extra if w >= generic)
@@ -1417,7 +1592,13 @@ def compare_names(
         omitted = scale * (OMISSION_COST_QUERY * sum(q_extra) + OMISSION_COST_ENTRY * sum(e_extra))
         if (
             rare is not None
-            and scale == 1.0  # people: an organization's extra word names a branch (ISIL vs ISIL-Khorasan)
+            and (
+                scale == 1.0
+                or (
+                    extra_informative <= ORG_CONTAINED_MAX_EXTRA
+                    and not _names_a_part(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e)
+                )
+            )
             and omitted > RARE_CONTAINED_OMISSION
             and informative_matched >= 2
             and any(
@@ -1468,6 +1649,81 @@ def compare_names(
         if shifted
         else [],
     )
+
+
+# Words that make an organization's name the name of one of its parts or branches: "IRGC AIR FORCE" is not the
+# IRGC, "ISIL KHORASAN PROVINCE" is not ISIL, "HONG PANG GEMS (HK)" not its namesake elsewhere.
+PART_WORDS = frozenset(
+    {
+        "force",
+        "forces",
+        "air",
+        "aerospace",
+        "naval",
+        "navy",
+        "ground",
+        "army",
+        "corps",
+        "guard",
+        "guards",
+        "province",
+        "wilayat",
+        "branch",
+        "wing",
+        "brigade",
+        "brigades",
+        "battalion",
+        "division",
+        "unit",
+        "command",
+        "directorate",
+        "department",
+        "office",
+        "ministry",
+        "committee",
+        "council",
+        "bureau",
+        "agency",
+        "section",
+        "region",
+        "regional",
+        "chapter",
+        "front",
+        "intelligence",
+        "police",
+        "qods",
+        "quds",
+        "basij",
+        "hk",
+        "subsidiary",
+        "affiliate",
+        "faction",
+        "cell",
+    }
+)
+
+
+def _names_a_part(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e) -> bool:
+    """Whether a word that only one of two organization names has tells a part of it (a branch, a unit, a
+    place): see PART_WORDS."""
+    for tokens, used, joined in ((q_tokens, q_used, joined_q), (e_tokens, e_used, joined_e)):
+        for k, token in enumerate(tokens):
+            if k in used or k in joined:
+                continue
+            if token.text in PART_WORDS or token.text in _SYNONYMS or token.text in _COUNTRIES:
+                return True
+            if any(g.text in PART_WORDS or g.text in _COUNTRIES for g in token.gloss):
+                return True
+    return False
+
+
+# A legal form spelled out on one side only ("JOINT STOCK COMPANY CONCERN KALASHNIKOV", "KALASHNIKOV CONCERN") says
+# how the company is registered, not which company it is: lists add and drop it at will.
+LEGAL_OMISSION_FACTOR = 0.25
+
+
+def _extra_weight(token: Token) -> float:
+    return token.weight * LEGAL_OMISSION_FACTOR if token.cls == "legal" else token.weight
 
 
 def _lead_shifted(query: NameForm, entry: NameForm, q_used: dict[int, tuple[int, float]]) -> bool:
