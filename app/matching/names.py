@@ -847,6 +847,9 @@ class NameForm:
     # Index of the first given name of a person's name ("Falih" in "AL-FAYYADH, Falih", "Barzan" in "BARZAN
     # IBRAHIM HASAN"), -1 when not known or not a person's name.
     lead: int = -1
+    # Pairs of token indexes written as one hyphenated given name of short syllables ("Yong-Chol", "Jin-ping"):
+    # one half of it is not a given name of its own.
+    syllable_pairs: tuple[tuple[int, int], ...] = ()
 
     def blocking_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -1044,6 +1047,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
     if comma >= 0:
         words = [w for w in words if w.text != ","]
     tokens: list[Token] = []
+    hyphenated_at: set[int] = set()  # tokens of plain words followed by a hyphen
     pending_abd = False
     n = len(words)
     for i, w in enumerate(words):
@@ -1052,8 +1056,11 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         word, abjad = w.text, w.abjad
         has_next = i + 1 < n
         if not abjad:
-            if has_next and (word in ARTICLES or (w.hyphen and word in ASSIMILATED_ARTICLES)):
-                continue
+            if has_next and (
+                (word in ARTICLES and (w.hyphen or word != "il"))
+                or (w.hyphen and word in ASSIMILATED_ARTICLES)
+            ):
+                continue  # "il" written apart is a Korean syllable (Pu Il) more often than an article
             if word in ("e", "i") and not w.hyphen and i > 0 and words[i - 1].hyphen:
                 continue  # Persian ezafe "Sepah-e Qods"
             word = ABBREVIATED.get(word, word)
@@ -1104,6 +1111,8 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         elif cls == "connector":
             tokens.append(make_token("bin", cls))
         else:
+            if w.hyphen and not abjad and cls == "word":
+                hyphenated_at.add(len(tokens))
             tokens.append(make_token(word, cls, abjad, w.letters, construct=w.construct))
     if pending_abd:  # "Abd" as the last word: keep it as written
         tokens.append(make_token("abd", "word"))
@@ -1115,13 +1124,27 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         lead = next(
             (k for k in range(min(given_from, len(tokens) - 1), len(tokens)) if tokens[k].cls == "word"), -1
         )
+    syllable_pairs = ()
+    if kind_class != "org" and hyphenated_at:
+        syllable_pairs = tuple(
+            (k, k + 1)
+            for k in sorted(hyphenated_at)
+            if k + 1 < len(tokens)
+            and tokens[k + 1].cls == "word"
+            and max(len(tokens[k].text), len(tokens[k + 1].text)) <= SYLLABLE_MAX
+        )
     return NameForm(
         original=name,
         tokens=tuple(tokens),
         kind=kind,
         abjad=any(t.abjad for t in tokens),
         lead=lead,
+        syllable_pairs=syllable_pairs,
     )
+
+
+# The longest piece of a hyphenated given name read as a syllable of it (Korean Yong-Chol, Chinese Jin-ping).
+SYLLABLE_MAX = 5
 
 
 def _gloss_class(gloss: tuple[str, ...]) -> str:
@@ -1610,6 +1633,12 @@ def compare_names(
             # ("Muhammad Ali" in "Muhammad Ali Hassan") they still cost in full.
             omitted = RARE_CONTAINED_OMISSION
         den += omitted
+    for pair in entry.syllable_pairs:
+        # Half of a hyphenated given name met, the other half missing: another given name ("Young" is not
+        # "Young-Cheol"), so the missing half costs as a disagreement does.
+        if (pair[0] in e_used) != (pair[1] in e_used) and not joined_e.intersection(pair):
+            missing = pair[1] if pair[0] in e_used else pair[0]
+            den += (CONFLICT_COST - OMISSION_COST_ENTRY) * e_tokens[missing].weight
     similarity = num / den if den else 0.0
     if informative_matched <= 1 and extra_informative and similarity > SINGLE_WORD_CAP:
         similarity = SINGLE_WORD_CAP

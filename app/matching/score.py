@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.lists.records import Entry
@@ -80,7 +80,24 @@ class EntryNames:
                     forms.append(form)
                     qualities.append(QUALITY_FACTOR.get(label, 1.0))
                     labels.append(label)
-        return cls(tuple(forms), tuple(qualities), tuple(labels))
+        return cls(_shared_syllable_pairs(forms), tuple(qualities), tuple(labels))
+
+
+def _shared_syllable_pairs(forms: list[NameForm]) -> tuple[NameForm, ...]:
+    """A given name one of an entry's names hyphenates ("Kim Yong-Chol") is one given name in the others that
+    write it apart ("KIM YONG CHOL")."""
+    pairs = {(f.tokens[i].text, f.tokens[j].text) for f in forms for i, j in f.syllable_pairs}
+    if not pairs:
+        return tuple(forms)
+    out = []
+    for form in forms:
+        found = tuple(
+            (k, k + 1)
+            for k in range(len(form.tokens) - 1)
+            if (form.tokens[k].text, form.tokens[k + 1].text) in pairs
+        )
+        out.append(replace(form, syllable_pairs=found) if found != form.syllable_pairs else form)
+    return tuple(out)
 
 
 def score(query: MatchQuery, entry: Entry) -> MatchResult:

@@ -485,3 +485,29 @@ def test_mahmud_is_not_muhammad():
     assert token_similarity(parse_name("محمود", "person").tokens[0], token("Mohammed")) < 0.6
     assert sim("عمر محمود عثمان", "Omar Mahmoud Uthman") >= 0.9
     assert sim("عمر محمود عثمان", "Omar Uthman Mohammed") < 0.8
+
+
+def test_half_a_hyphenated_given_name_is_another_name():
+    # Young Kim (a US representative) is not Kim Young-Cheol (DPRK)
+    assert sim("Young Kim", "Kim YOUNG-CHEOL") < 0.75
+    assert sim("Kim Young Cheol", "Kim YOUNG-CHEOL") == 1.0
+    assert sim("Xi Jinping", "XI Jin-ping") >= 0.95
+    # a long hyphenated surname is two surnames, either of which people go by
+    assert sim("Osiel CARDENAS", "Osiel CARDENAS-GUILLEN") > sim("Young Kim", "Kim YOUNG-CHEOL")
+
+
+def test_an_entrys_hyphenated_given_name_is_one_name_in_its_other_spellings():
+    from app.lists.records import Entry, Name
+    from app.matching.score import EntryNames
+
+    entry = Entry(
+        source="un_sc", list_id="1", kind="person", names=[Name("KIM YONG CHOL"), Name("Kim Yong-Chol")]
+    )
+    forms = EntryNames.of(entry).forms
+    assert [f.syllable_pairs for f in forms] == [((1, 2),), ((1, 2),)]
+    assert compare_names(parse_name("Yong Kim", "person"), forms[0]).similarity < 0.75
+
+
+def test_il_written_apart_is_a_syllable_not_an_article():
+    assert texts("Pu Il CHOE", "person") == ["pu", "il", "choe"]
+    assert texts("Abd il-Rahman", "person") == ["abdrahman"]
