@@ -173,6 +173,7 @@ LEGAL_FORMS = frozenset(
         "llp",
         "fze",
         "fzco",
+        "sasu",
         "fzc",
         "fzllc",
         "pte",
@@ -358,6 +359,10 @@ GENERIC_ORG_WORDS = frozenset(
         "party",
         "concern",
         "kontsern",
+        # a branch of a movement by the region it holds ("ISIL SINAI PROVINCE", "ISIS WILAYAT KHORASAN")
+        "province",
+        "wilayat",
+        "wilayah",
         # Persian, as the lists transliterate it: organization, company, force, unit, foundation, industries
         "sazman",
         "sazeman",
@@ -888,7 +893,10 @@ class _Word:
 _ISIL_LONG_NAME_RE = re.compile(
     r"\b(?:the\s+)?islamic\s+state\s+(?:of|in)\s+(?:the\s+)?iraq\s+and\s+(?:the\s+)?"
     r"(?:(?:al|ash|as|esh|es)[\s-]+)?(?:levant|syria|sham|shaam)\b"
-    r"|الدولة\s+ال[إا]سلامية\s+ف[يى]\s+العراق\s+و\s*الشام",
+    r"|الدولة\s+ال[إا]سلامية\s+ف[يى]\s+العراق\s+و\s*الشام"
+    # since 2014 it calls itself the Islamic State alone ("ISLAMIC STATE'S KHORASAN PROVINCE"); the Islamic State of
+    # Iraq was an earlier name of al-Qaida in Iraq
+    r"|\bislamic\s+state(?:['’]s)?\b(?!\s+(?:of|in)\b)",
     re.IGNORECASE,
 )
 
@@ -1305,6 +1313,8 @@ _SYNONYMS = {
     "isis": "isil",
     "daesh": "isil",
     "daish": "isil",
+    "wilayat": "province",
+    "wilayah": "province",
     **{
         adjective: country
         for country, adjectives in {
@@ -1606,7 +1616,26 @@ def compare_names(
     q_informative = sum(1 for w in q_extra if w >= generic)
     e_informative = sum(1 for w in e_extra if w >= generic)
     extra_informative = q_informative + e_informative
-    if q_informative and e_informative:
+    if (
+        q_informative
+        and e_informative
+        and not (
+            # One generic word for another ("SAZMAN-E MOGHAVEMAT-E BASIJ", "NIRUYEH MOGHAVEMAT BASIJ": organization,
+            # force) is how one organization is described, as long as its own words agree.
+            sum(
+                1
+                for j, _ in q_used.values()
+                if e_tokens[j].weight >= 1.0 and e_tokens[j].text not in _COUNTRIES
+            )
+            >= 2
+            and all(
+                t.cls == "generic" or t.weight < _GENERIC_WEIGHT
+                for tokens, used, joined in ((q_tokens, q_used, joined_q), (e_tokens, e_used, joined_e))
+                for k, t in enumerate(tokens)
+                if k not in used and k not in joined
+            )
+        )
+    ):
         den += CONFLICT_COST * (sum(q_extra) + sum(e_extra))
     else:
         scale = (
@@ -1640,7 +1669,12 @@ def compare_names(
             missing = pair[1] if pair[0] in e_used else pair[0]
             den += (CONFLICT_COST - OMISSION_COST_ENTRY) * e_tokens[missing].weight
     similarity = num / den if den else 0.0
-    if informative_matched <= 1 and extra_informative and similarity > SINGLE_WORD_CAP:
+    if (
+        informative_matched <= 1
+        and extra_informative
+        and similarity > SINGLE_WORD_CAP
+        and not _only_descriptive_extra(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e)
+    ):
         similarity = SINGLE_WORD_CAP
     if (
         similarity > SINGLE_WORD_NAME_CAP
@@ -1744,6 +1778,38 @@ def _names_a_part(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e) -> boo
             if any(g.text in PART_WORDS or g.text in _COUNTRIES for g in token.gloss):
                 return True
     return False
+
+
+def _only_descriptive_extra(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e) -> bool:
+    """Whether the words one organization name adds to the other only say how it is organized ("GAZ GROUP",
+    "GAZ"): see STRUCTURE_WORDS."""
+    sides = []
+    for tokens, used, joined in ((q_tokens, q_used, joined_q), (e_tokens, e_used, joined_e)):
+        extra = [
+            t
+            for k, t in enumerate(tokens)
+            if k not in used and k not in joined and t.weight >= _GENERIC_WEIGHT
+        ]
+        sides.append(extra)
+    one_side = sides[0] if not sides[1] else (sides[1] if not sides[0] else None)
+    return bool(one_side) and all(t.text in STRUCTURE_WORDS for t in one_side)
+
+
+# Generic words that say how a business is organized, not what it does: "GAZ GROUP" is GAZ, where "PARS
+# PETROCHEMICAL SHIPPING" is a subsidiary of PARS PETROCHEMICAL.
+STRUCTURE_WORDS = frozenset(
+    {
+        "group",
+        "holding",
+        "holdings",
+        "concern",
+        "kontsern",
+        "enterprise",
+        "enterprises",
+        "organization",
+        "organisation",
+    }
+)
 
 
 # A legal form spelled out on one side only ("JOINT STOCK COMPANY CONCERN KALASHNIKOV", "KALASHNIKOV CONCERN") says
