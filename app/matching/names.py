@@ -31,7 +31,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
-from app.matching.glossary import translations
+from app.matching.glossary import normalize_arabic, translations
 
 # ---------------------------------------------------------------------------------------------------------------
 # Word classes
@@ -881,6 +881,7 @@ class _Word:
     hyphen: bool = False  # a hyphen follows ("al-", "Sepah-e")
     gloss: tuple[str, ...] = ()  # Arabic script only: its translation, if it is a word of organization names
     construct: bool = False  # Arabic script only: it ends in a ta marbuta
+    title: bool = False  # Arabic script only: a title (حاجی, شيخ), not a name
 
     @property
     def abjad(self) -> bool:
@@ -901,11 +902,20 @@ _ISIL_LONG_NAME_RE = re.compile(
 )
 
 
+# Letters of Persian and Pashto writing that Arabic does not use.
+_PERSIAN_LETTERS = frozenset("یکگپچژ")
+# Titles as Arabic and Persian script write them (in the spelling normalize_arabic leaves): Haji, Sheikh, Mullah,
+# Mawlawi, Qari, Mufti, Doctor.
+ARABIC_TITLES = frozenset({"حاجي", "حاج", "شيخ", "ملا", "مولوي", "قاري", "مفتي", "دكتور", "داكتر"})
+
+
 def _raw_words(text: str) -> list[_Word]:
     """Split a name into words in written order, romanizing as needed."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u200c", "").replace("\u200d", "")  # Persian zero-width non-joiner inside words
     text = _ISIL_LONG_NAME_RE.sub(" ISIL ", text)
+    if "ى" in text and any(ch in _PERSIAN_LETTERS for ch in text):
+        text = text.replace("ى", "ی")  # in Persian and Pashto writing it is the ye (حاجى, Haji), not an alif
     words: list[_Word] = []
     # Split into runs of Arabic-script words and everything else, keeping order.
     for chunk in re.split(r"([\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF]+)", text):
@@ -941,6 +951,7 @@ def _raw_words(text: str) -> list[_Word]:
                             letters,
                             gloss=translations(bare) or translations(chunk),
                             construct=bare.endswith("ة"),
+                            title=normalize_arabic(chunk) in ARABIC_TITLES,
                         )
                     )
             continue
@@ -1109,7 +1120,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         if not abjad and kind_class != "person" and len(word) >= 5:
             # A misspelt legal form or generic word ("LIMMITED", "INVISTMENT", "AKTSEONERNOE") is still that word.
             word = _LONG_FORM_WORDS.get(skeleton_of(fold(word)), word)
-        cls = _word_class(word, abjad, kind_class, i, n)
+        cls = "title" if w.title and n > 1 else _word_class(word, abjad, kind_class, i, n)
         if cls == "stopword" and len(word) == 1 and i > 0 and words[i - 1].hyphen:
             cls = "word"  # a letter hyphenated to a name is part of it: ISIS-K is not ISIS
         if cls == "dropped":
@@ -1405,8 +1416,17 @@ def _token_similarity(a: Token, b: Token) -> float:
             return _OUTLINE_MATCH[min(len(a.coarse), 3)]
         if a.coarse.rstrip("h") == b.coarse.rstrip("h"):
             return 0.88  # a final h the other script does not write: Mullah/ملا, Fatimah/فاطمة
+        arabic, latin = (a, b) if a.abjad else (b, a)
+        if "j" in arabic.coarse and not latin.abjad and arabic.coarse.replace("j", "k") == latin.coarse:
+            # Egyptian speech says ج as a hard g: رجب is RAGAB, جمال GAMAL
+            return EGYPTIAN_G_MATCH * _OUTLINE_MATCH[min(len(a.coarse), 3)]
+        if len(a.coarse) >= 3 and a.coarse.replace("h", "") == b.coarse.replace("h", ""):
+            # an h the Latin spelling writes elsewhere or not at all: چوہدری is CHAUDHRY
+            return 0.8 * _OUTLINE_MATCH[3]
+        # One consonant apart in a long outline only: in four letters one other consonant is another name
+        # (محمدی, Mohammadi, is not AHMADI).
         sim = Levenshtein.normalized_similarity(a.coarse, b.coarse)
-        return 0.8 * sim if sim >= 0.75 else 0.0
+        return 0.8 * sim if sim >= 0.8 else 0.0
     text_sim = Levenshtein.normalized_similarity(a.text, b.text)
     if a.folded != b.folded and _same_word_otherwise(a.text, b.text):
         return 0.85 + 0.15 * text_sim * text_sim
@@ -1448,6 +1468,7 @@ def _token_similarity(a: Token, b: Token) -> float:
 
 
 _OUTLINE_MATCH = (0.0, 0.8, 0.9, 0.93)
+EGYPTIAN_G_MATCH = 0.95
 # A long vowel that Arabic script writes and the Latin word has not: محمود (Mahmud) is not Mohammed.
 LONG_VOWEL_MISMATCH = 0.6
 

@@ -532,3 +532,27 @@ def test_a_word_saying_how_a_business_is_organized_is_not_another_business():
     assert org_sim("GAZ JSC", "GAZ GROUP") >= 0.8
     assert org_sim("PARS PETROCHEMICAL CO.", "PARS PETROCHEMICAL SHIPPING COMPANY") < 0.8
     assert org_sim("HIZBALLAH", "KATA'IB HIZBALLAH") < 0.8
+
+
+def test_titles_in_arabic_script_are_titles():
+    tokens = parse_name("حاجى فیض الله خان نورزى", "person").tokens
+    assert tokens[0].cls == "title"
+    assert sim("حاجى فیض الله خان نورزى", "FAIZULLAH KHAN NOORZAI") >= 0.8
+    assert parse_name("شيخ", "person").tokens[0].cls != "title"  # a title alone is the name as given
+
+
+def test_persian_writing_reads_its_final_ye_as_i():
+    # in a name written with Persian letters (the ye of فیض), ى is a ye too
+    assert texts("فیض نورزى", "person") == texts("فیض نورزی", "person")
+    # in Arabic writing it is an alif: Musa
+    assert parse_name("موسى", "person").tokens[0].folded.endswith("a")
+
+
+@pytest.mark.parametrize(("arabic", "latin"), [("رجب", "RAGAB"), ("جمال", "GAMAL"), ("چوہدری", "CHAUDHRY")])
+def test_regional_spellings_of_arabic_script_letters(arabic, latin):
+    assert token_similarity(parse_name(arabic, "person").tokens[0], token(latin)) >= 0.7
+
+
+def test_one_other_consonant_in_a_short_outline_is_another_name():
+    assert token_similarity(parse_name("محمدی", "person").tokens[0], token("AHMADI")) == 0.0
+    assert sim("محمد شفیق محمدی", "Mohammad Shafiq Ahmadi") < 0.8
