@@ -291,9 +291,12 @@ def _hit_set(postings: dict[str, set[int]], token: Token) -> tuple[set[int], set
     exact: set[int] | None = None
     for variant in token.alternatives():
         keys = variant.own_keys()
-        wide = postings.get(keys[-1]) if keys else None  # skeleton when it has one, else spelling family
-        if wide:
-            broad = wide if broad is None else broad | wide
+        # the skeleton when it has one, else the spelling family; a word read from Arabic script by each of its
+        # outlines
+        for key in keys if variant.abjad else keys[-1:]:
+            wide = postings.get(key)
+            if wide:
+                broad = wide if broad is None else broad | wide
         # A word read from Arabic script has no exact Latin spelling; its consonant skeleton is the closest thing
         # (قاعدة and "Qaida" share "kd", which thousands of names share more loosely).
         tight = postings.get("t" + variant.text if not variant.abjad else "s" + variant.skeleton)

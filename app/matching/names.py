@@ -685,19 +685,28 @@ def skeleton_of(folded: str) -> str:
 # Letters a romanization of Arabic script may render one for another: ث is th, s or t; ذ dh, z or d; ض d, dh or
 # z; ظ z, dh or th; ق q, k or g. The semivowels y/w may be long vowels or consonants. Comparing a token read from
 # Arabic script with a Latin one, only this coarse consonant outline is trusted.
-# A Latin "sh" may be ش or س + ح (Ishaq), so x reads as s + h; a French "ch" is a ش too (Alouche, Akkacha).
-_COARSE = str.maketrans({"t": "d", "z": "d", "s": "d", "g": "k", "x": "dh", "c": "dh"})
+# A French "ch" is a ش (Alouche, Akkacha).
+_COARSE = str.maketrans({"t": "d", "z": "d", "s": "d", "g": "k", "x": "d", "c": "d"})
+# Letters of the k and d classes, after which an h is half of a Latin digraph.
+_SWALLOWS_H = frozenset("kdtzsg")
 
 
-def coarse_of(skeleton: str) -> str:
-    if not skeleton:
+def coarse_of(folded: str, swallow_h: bool = True) -> str:
+    """The consonant outline of a folded word (see _COARSE)."""
+    if not folded:
         return ""
+    # Latin digraphs swallow an h that Arabic writes as a letter of its own: Lakhal is ل ك ح ل, Fathi ف ت ح ي, Ishaq
+    # اسحاق. Only an h right after such a letter is swallowed: in Zahid a vowel stands between.
+    kept = (
+        "".join(
+            ch for i, ch in enumerate(folded) if not (ch == "h" and i > 0 and folded[i - 1] in _SWALLOWS_H)
+        )
+        if swallow_h
+        else folded
+    )
+    skeleton = skeleton_of(kept)
     rest = "".join(ch for ch in skeleton[1:] if ch not in "yw")
-    # Latin digraphs swallow an h that Arabic writes as a letter of its own: Lakhal is ل ك ح ل, Fathi ف ت ح ي.
-    return _DIGRAPH_H_RE.sub("", (skeleton[0] + rest).translate(_COARSE))
-
-
-_DIGRAPH_H_RE = re.compile(r"(?<=[kd])h")
+    return (skeleton[0] + rest).translate(_COARSE)
 
 
 # Long legal-form and generic words by skeleton, to recognize them misspelt.
@@ -718,6 +727,10 @@ class Token:
     folded: str
     skeleton: str
     coarse: str  # the consonant outline compared with words read from Arabic script (see coarse_of)
+    # Read from Arabic script, which does not write short vowels: the outline where an h right after a letter of
+    # the k or d class is the second half of a Latin digraph (لكحل, LAKHAL), where ``coarse`` keeps it (صحراوي,
+    # SAHRAOUI). Empty when the same.
+    coarse_alt: str = ""
     cls: str = "word"  # word, kunya, initial, generic, connector, title, stopword, legal
     abjad: bool = False  # read from a script without short vowels: only the consonant outline is reliable
     # The same word without an attached article ("alfayyadh" → "fayyadh"), compared as an alternative.
@@ -730,7 +743,7 @@ class Token:
         """Blocking keys of this spelling: exact spelling ("t"), consonant skeleton ("s", or the spelling family
         "f" when the skeleton has a single letter) and consonant outline ("c", for queries in Arabic script)."""
         if self.abjad:
-            return ("c" + self.coarse,)
+            return ("c" + self.coarse, "c" + self.coarse_alt) if self.coarse_alt else ("c" + self.coarse,)
         # the spelling family only where the skeleton is too short to find the word by ("Ali", "Abu")
         keys = ["t" + self.text, "s" + self.skeleton if len(self.skeleton) >= 2 else "f" + self.folded]
         if len(self.coarse) >= 2:
@@ -786,13 +799,19 @@ def make_token(
         text=text,
         folded=folded,
         skeleton=skeleton,
-        coarse=coarse_of(skeleton),
+        coarse=coarse_of(folded, swallow_h=not abjad),
+        coarse_alt=_coarse_alt(folded) if abjad else "",
         cls=cls,
         abjad=abjad,
         bare=bare,
         weight=WEIGHT[cls],
         gloss=tuple(make_token(word) for word in gloss),
     )
+
+
+def _coarse_alt(folded: str) -> str:
+    alt = coarse_of(folded)
+    return alt if alt != coarse_of(folded, swallow_h=False) else ""
 
 
 def _without_attached_article(text: str, cls: str) -> Token | None:
@@ -1410,10 +1429,9 @@ def _token_similarity(a: Token, b: Token) -> float:
             # A Latin word without a vowel is an acronym ("KCST", "RIHS"): its letters are not a consonant outline.
             return 0.0
         # Only the consonant outline is comparable; short outlines agree by chance more often.
-        if a.coarse == b.coarse:
-            if _long_u_unwritten(a, b):
-                return LONG_VOWEL_MISMATCH * _OUTLINE_MATCH[min(len(a.coarse), 3)]
-            return _OUTLINE_MATCH[min(len(a.coarse), 3)]
+        if a.coarse == b.coarse or (a.coarse_alt or b.coarse_alt) in (a.coarse, b.coarse):
+            outline = _OUTLINE_MATCH[min(len(latin.coarse), 3)]
+            return LONG_VOWEL_MISMATCH * outline if _long_u_unwritten(a, b) else outline
         if a.coarse.rstrip("h") == b.coarse.rstrip("h"):
             return 0.88  # a final h the other script does not write: Mullah/ملا, Fatimah/فاطمة
         arabic, latin = (a, b) if a.abjad else (b, a)
@@ -1480,19 +1498,16 @@ def _vowel_slots(letters: str) -> list[str]:
     """The vowels after each consonant of a word's consonant outline (see coarse_of): slot k holds what follows
     its k-th consonant (u for o, u and w; a for the others), the first slot what follows the leading letter."""
     slots: list[str] = []
-    previous = ""
     for i, ch in enumerate(letters):
         if i == 0:
             slots.append("")
-            previous = ch.translate(_COARSE)[:1]
             continue
         if ch in _SLOT_VOWELS:
             slots[-1] += _SLOT_VOWELS[ch]  # a semivowel is no consonant of the outline either
-        elif ch == letters[i - 1] or (ch == "h" and previous in ("k", "d")):
+        elif ch == letters[i - 1] or (ch == "h" and letters[i - 1] in _SWALLOWS_H):
             continue  # a doubled letter; an h swallowed as in coarse_of
         else:
             slots.append("")
-            previous = ch.translate(_COARSE)[:1]
     return slots
 
 
@@ -1663,6 +1678,9 @@ def compare_names(
             ORG_OMISSION_FACTOR if query.kind in NON_PERSON_KINDS and entry.kind in NON_PERSON_KINDS else 1.0
         )
         omitted = scale * (OMISSION_COST_QUERY * sum(q_extra) + OMISSION_COST_ENTRY * sum(e_extra))
+        if scale != 1.0:
+            part = _part_weight(q_tokens, q_used, joined_q) + _part_weight(e_tokens, e_used, joined_e)
+            omitted += PART_EXTRA_COST * part
         if (
             rare is not None
             and (
@@ -1785,6 +1803,18 @@ PART_WORDS = frozenset(
         "cell",
     }
 )
+
+
+# What a word naming a part of an organization (see PART_WORDS) costs on top of an ordinary omission, by weight.
+PART_EXTRA_COST = 0.6
+
+
+def _part_weight(tokens, used, joined) -> float:
+    return sum(
+        t.weight
+        for k, t in enumerate(tokens)
+        if k not in used and k not in joined and (t.text in PART_WORDS or t.text in _COUNTRIES)
+    )
 
 
 def _names_a_part(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e) -> bool:
