@@ -1227,8 +1227,8 @@ def _word_class(word: str, abjad: bool, kind_class: str, position: int, count: i
         return "connector"
     if kind_class != "org" and count > 2 and _PATRONYMIC_RE.match(word):
         return "patronymic"
-    if word in KUNYA and position < count - 1:
-        return "kunya"
+    if word in KUNYA and (position < count - 1 or kind_class == "person"):
+        return "kunya"  # "AISHA, Abu": a kunya whose name the list has put first is still no name
     if word in TITLES and count > 1:
         return "title"
     if kind_class == "person":
@@ -1470,13 +1470,15 @@ def _token_similarity(a: Token, b: Token) -> float:
         # Consonants carry a name's identity more than vowels do (Fayyaz is not Fayyad).
         skeleton_sim = Levenshtein.normalized_similarity(a.skeleton, b.skeleton)
         sim = 0.45 * folded_sim + 0.15 * text_sim + 0.4 * skeleton_sim
+    # "Abd" fused with a divine name: the name proper begins after it (Abd al-Khaliq is not Abd al-Malik).
+    head = 3 if a.skeleton.startswith("abd") and b.skeleton.startswith("abd") else 0
+    first_a, first_b = a.skeleton[head : head + 1], b.skeleton[head : head + 1]
+    # One letter whose sound the next vowel changes is one first letter: Cazarez/Cezarez.
+    same_c = a.text[0] == b.text[0] == "c"
     if (
-        a.skeleton[:1] != b.skeleton[:1]
-        and _FIRST_LETTER_CLASS.get(a.skeleton[:1], a.skeleton[:1])
-        != _FIRST_LETTER_CLASS.get(b.skeleton[:1], b.skeleton[:1])
-        and not (
-            a.text[0] == b.text[0] == "c"
-        )  # one letter, its sound changed by the next vowel: Cazarez/Cezarez
+        first_a != first_b
+        and _FIRST_LETTER_CLASS.get(first_a, first_a) != _FIRST_LETTER_CLASS.get(first_b, first_b)
+        and not same_c
     ):
         # Transliterations rarely change a name's first sound: Faleh and Saleh are two names.
         sim *= 0.75

@@ -581,3 +581,13 @@ def test_a_word_naming_a_part_costs_more_than_another_added_word():
 def test_an_h_after_a_letter_is_half_a_digraph_only_side_by_side(arabic, latin, same):
     similarity = token_similarity(parse_name(arabic, "person").tokens[0], token(latin))
     assert (similarity >= 0.9) is same, similarity
+
+
+def test_abd_al_khaliq_is_not_abd_al_malik():
+    assert token_similarity(token("Abdulkhaliq"), token("Abdulmalik")) < 0.6
+    assert sim("AL-HOUTHI, Abdul Khaliq Badreddin", "AL-HOUTHI, Abdulmalik Bin Bader Al-Deen") < 0.8
+    assert token_similarity(token("Abdulrahman"), token("Abdurrahman")) >= 0.9
+
+
+def test_a_kunya_the_list_puts_last_is_still_a_kunya():
+    assert [t.cls for t in parse_name("AISHA, Abu", "person").tokens] == ["word", "kunya"]
