@@ -152,3 +152,63 @@ GLOSSARY: dict[str, tuple[str, ...]] = {normalize_arabic(k): v for k, v in _ENTR
 def translations(word: str) -> tuple[str, ...]:
     """The English words an Arabic-script word of an organization name is translated by, or ()."""
     return GLOSSARY.get(normalize_arabic(word), ())
+
+
+# Chinese company names: the lists' Latin names romanize the proper name ("HUAXIN", "SHEN ZHONG") and translate the
+# business words ("華信船務(香港)有限公司" is HUAXIN SHIPPING HONGKONG LTD). Simplified and traditional forms.
+_CJK_ENTRIES: dict[str, str] = {
+    "股份有限公司": "joint stock company limited",
+    "有限责任公司": "limited liability company",
+    "有限責任公司": "limited liability company",
+    "有限公司": "limited",
+    "公司": "company",
+    "会社": "company",
+    "會社": "company",
+    "集团": "group",
+    "集團": "group",
+    "控股": "holdings",
+    "国际": "international",
+    "國際": "international",
+    "海运": "shipping",
+    "海運": "shipping",
+    "航运": "shipping",
+    "航運": "shipping",
+    "船务": "shipping",
+    "船務": "shipping",
+    "物流": "logistics",
+    "贸易": "trading",
+    "貿易": "trading",
+    "商贸": "trading",
+    "商貿": "trading",
+    "技术": "technology",
+    "技術": "technology",
+    "科技": "technology",
+    "机械": "machinery",
+    "機械": "machinery",
+    "电子": "electronics",
+    "電子": "electronics",
+    "工业": "industrial",
+    "工業": "industrial",
+    "实业": "industrial",
+    "實業": "industrial",
+    "投资": "investment",
+    "投資": "investment",
+    "发展": "development",
+    "發展": "development",
+    "银行": "bank",
+    "銀行": "bank",
+    "能源": "energy",
+    "石油": "petroleum",
+    "化工": "chemical",
+    "香港": "hongkong",
+    "中国": "china",
+    "中國": "china",
+    "朝鲜": "korea",
+    "朝鮮": "korea",
+}
+_CJK_RE = re.compile("|".join(sorted(map(re.escape, _CJK_ENTRIES), key=len, reverse=True)))
+
+
+def translate_cjk(text: str) -> str:
+    """A name in Chinese characters with its business words in English, each set apart by spaces."""
+    return _CJK_RE.sub(lambda m: f" {_CJK_ENTRIES[m.group(0)]} ", text)

@@ -31,7 +31,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
-from app.matching.glossary import normalize_arabic, translations
+from app.matching.glossary import normalize_arabic, translate_cjk, translations
 
 # ---------------------------------------------------------------------------------------------------------------
 # Word classes
@@ -933,6 +933,8 @@ def _raw_words(text: str) -> list[_Word]:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u200c", "").replace("\u200d", "")  # Persian zero-width non-joiner inside words
     text = _ISIL_LONG_NAME_RE.sub(" ISIL ", text)
+    if any(_is_cjk(ch) for ch in text):
+        text = translate_cjk(text)
     if "ى" in text and any(ch in _PERSIAN_LETTERS for ch in text):
         text = text.replace("ى", "ی")  # in Persian and Pashto writing it is the ye (حاجى, Haji), not an alif
     words: list[_Word] = []

@@ -591,3 +591,19 @@ def test_abd_al_khaliq_is_not_abd_al_malik():
 
 def test_a_kunya_the_list_puts_last_is_still_a_kunya():
     assert [t.cls for t in parse_name("AISHA, Abu", "person").tokens] == ["word", "kunya"]
+
+
+@pytest.mark.parametrize(
+    ("chinese", "latin"),
+    [
+        ("華信船務(香港)有限公司", "HUAXIN SHIPPING HONGKONG LTD"),  # UN KPe.059, traditional characters
+        ("沈忠国际海运有限公司", "SHEN ZHONG INTERNATIONAL SHIPPING"),  # simplified
+    ],
+)
+def test_chinese_company_names_translate_their_business_words(chinese, latin):
+    assert org_sim(chinese, latin) >= 0.8
+    assert "limited" not in texts(chinese, "organization")  # a legal form, dropped as in Latin names
+
+
+def test_chinese_personal_names_are_romanized_not_translated():
+    assert sim("习近平", "XI Jinping") >= 0.95
