@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks import WebhookVerificationError
+from starlette.concurrency import run_in_threadpool
 
 from app.alerts.models import Webhook
 from app.db import session_scope
@@ -30,13 +31,8 @@ _received: deque[dict[str, Any]] = deque(maxlen=KEPT)
 async def receive(request: Request) -> Response:
     body = await request.body()
     headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
-    with session_scope() as session:
-        secrets = [
-            s
-            for w in session.scalars(select(Webhook).where(Webhook.url.endswith(PATH)))
-            for s in (w.secret, w.previous_secret)
-            if s
-        ]
+    # The database driver blocks: read the secrets on a worker thread, not on the event loop.
+    secrets = await run_in_threadpool(_receiver_secrets)
     verified = False
     for secret in secrets:
         try:
@@ -50,6 +46,17 @@ async def receive(request: Request) -> Response:
     payload = json.loads(body)
     _received.appendleft({"webhook-id": headers.get("webhook-id"), "verified": True, **payload})
     return Response(status_code=204)
+
+
+def _receiver_secrets() -> list[str]:
+    """The current and previous secrets of the webhooks that deliver to this receiver."""
+    with session_scope() as session:
+        return [
+            s
+            for w in session.scalars(select(Webhook).where(Webhook.url.endswith(PATH)))
+            for s in (w.secret, w.previous_secret)
+            if s
+        ]
 
 
 @router.get(PATH, summary="The deliveries the demo receiver got, newest first")
