@@ -365,3 +365,33 @@ def test_events_api_filters_by_since_type_and_target(db, client, keys, publicati
         assert response.status_code == 422, (bad, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
     assert client.get("/v1/events").status_code == 401
+
+
+def test_accepting_a_held_publication_holds_the_refresh_lock_until_its_transaction_ends(
+    db, client, keys, publications
+) -> None:
+    from app.lists.models import Snapshot
+    from app.pipeline import LockBusy, accept_held_snapshot, source_lock
+
+    base = baseline_numbers(BASE)
+    publications.publish(base)
+    folder = publications.folder / "half"
+    folder.mkdir()
+    for name, content in subset(base[: BASE // 2]).items():
+        (folder / name).write_bytes(content)
+    held = lists.ingest_path(db, "ofac_sdn", folder)
+    assert held.status == "rejected" and held.acceptable
+    # While a refresh of the source applies a publication, an operator's accept is refused, not raced.
+    with source_lock("ofac_sdn"):
+        refused = client.post(f"/v1/snapshots/{held.snapshot_id}/accept", headers=keys.headers("admin"))
+    assert refused.status_code == 409, refused.text
+    assert "a refresh of ofac_sdn is applying a publication" in refused.json()["detail"]
+    assert db.get(Snapshot, held.snapshot_id).status == "held"
+    # Accepting takes the lock and keeps it until the unit of work that applies the publication ends.
+    accept_held_snapshot(db, held.snapshot_id, SYSTEM)
+    with pytest.raises(LockBusy), source_lock("ofac_sdn"):
+        pass
+    db.commit()
+    with source_lock("ofac_sdn"):
+        pass
+    assert db.get(Snapshot, held.snapshot_id).status == "current"
