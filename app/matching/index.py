@@ -199,6 +199,12 @@ class MatchIndex:
         ``cap``. This is the retrieval step alone, for callers that score candidates another way; ``broad`` also
         brings in names sharing a single common word, as a full-text search engine would, to fill ``cap``.
         """
+        # Reads hold the lock that writes take: a search meanwhile an entry is added would iterate sets that change
+        # under it. Searches are pure Python, so the GIL runs them one at a time anyway.
+        with self._lock:
+            return self._candidates(query, cap, broad)
+
+    def _candidates(self, query: MatchQuery, cap: int, broad: bool) -> list[tuple[Hashable, Entry]]:
         state = self._state
         seen: dict[int, None] = {}
         for nid in _candidate_names(state, query.name_forms(), cap * 4 if broad else cap, broad, ranked=True):
@@ -224,6 +230,12 @@ class MatchIndex:
         cap: int = CANDIDATE_CAP,
     ) -> list[tuple[Hashable, Entry, MatchResult]]:
         """Entries scoring at least ``threshold`` against the query, best first, at most ``limit``."""
+        with self._lock:  # see candidates()
+            return self._search(query, limit, threshold, cap)
+
+    def _search(
+        self, query: MatchQuery, limit: int, threshold: float, cap: int
+    ) -> list[tuple[Hashable, Entry, MatchResult]]:
         state = self._state
         forms = query.name_forms()
         cache: dict = {}

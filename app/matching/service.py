@@ -48,44 +48,59 @@ def _database_identity(session: Session) -> str:
     return getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
 
 
-def current_index(session: Session) -> _LoadedIndex:
-    """The process's index, brought up to date with the current snapshots (cheap when nothing changed)."""
-    global _loaded
+def current_index(session: Session, wait: bool = True) -> _LoadedIndex:
+    """The process's index, brought up to date with the current snapshots (cheap when nothing changed).
+
+    Without ``wait``, while another thread is bringing the index up to date (a refresh applied many changes), the
+    index is returned as it stands, part old and part new, rather than after the update: an ad-hoc query answers
+    at once. Screening waits, as what it records must follow from the publication just applied.
+    """
     current = dict(
         session.execute(select(Snapshot.source, Snapshot.id).where(Snapshot.status == "current")).all()
     )
     identity = _database_identity(session)
-    with _lock:
-        if _loaded.database != identity:
-            _loaded = _LoadedIndex(database=identity)
-        stale = {s: sid for s, sid in current.items() if _loaded.seen.get(s) != sid}
-        gone = [s for s in _loaded.seen if s not in current]
-        if not stale and not gone:
+    if not _lock.acquire(blocking=False):
+        if not wait and _loaded.seen and _loaded.database == identity:
             return _loaded
-        for source in gone:  # the source's snapshots were deleted (tests, restores): forget its entries
+        _lock.acquire()
+    try:
+        return _bring_up_to_date(session, current, identity)
+    finally:
+        _lock.release()
+
+
+def _bring_up_to_date(session: Session, current: dict[str, int], identity: str) -> _LoadedIndex:
+    global _loaded
+    if _loaded.database != identity:
+        _loaded = _LoadedIndex(database=identity)
+    stale = {s: sid for s, sid in current.items() if _loaded.seen.get(s) != sid}
+    gone = [s for s in _loaded.seen if s not in current]
+    if not stale and not gone:
+        return _loaded
+    for source in gone:  # the source's snapshots were deleted (tests, restores): forget its entries
+        for key in [k for k in _loaded.entry_ids if k[0] == source]:
+            _forget(_loaded, key)
+        del _loaded.seen[source]
+    for source, snapshot_id in stale.items():
+        since = _loaded.seen.get(source, 0)
+        query = select(
+            ListEntry.id, ListEntry.list_id, ListEntry.is_listed, ListEntry.data, ListEntry.fingerprint
+        ).where(ListEntry.source == source)
+        if since and since < snapshot_id:
+            query = query.where(ListEntry.last_changed_snapshot_id > since)
+        elif since > snapshot_id:  # the database went back in time: reload the source from scratch
             for key in [k for k in _loaded.entry_ids if k[0] == source]:
                 _forget(_loaded, key)
-            del _loaded.seen[source]
-        for source, snapshot_id in stale.items():
-            since = _loaded.seen.get(source, 0)
-            query = select(
-                ListEntry.id, ListEntry.list_id, ListEntry.is_listed, ListEntry.data, ListEntry.fingerprint
-            ).where(ListEntry.source == source)
-            if since and since < snapshot_id:
-                query = query.where(ListEntry.last_changed_snapshot_id > since)
-            elif since > snapshot_id:  # the database went back in time: reload the source from scratch
-                for key in [k for k in _loaded.entry_ids if k[0] == source]:
-                    _forget(_loaded, key)
-            for row in session.execute(query):
-                key = (source, row.list_id)
-                if row.is_listed:
-                    _loaded.index.add(key, Entry.from_dict(row.data))
-                    _loaded.entry_ids[key] = row.id
-                    _loaded.fingerprints[key] = row.fingerprint
-                else:
-                    _forget(_loaded, key)
-            _loaded.seen[source] = snapshot_id
-        return _loaded
+        for row in session.execute(query):
+            key = (source, row.list_id)
+            if row.is_listed:
+                _loaded.index.add(key, Entry.from_dict(row.data))
+                _loaded.entry_ids[key] = row.id
+                _loaded.fingerprints[key] = row.fingerprint
+            else:
+                _forget(_loaded, key)
+        _loaded.seen[source] = snapshot_id
+    return _loaded
 
 
 def _forget(loaded: _LoadedIndex, key: EntryKey) -> None:
@@ -128,7 +143,7 @@ def match(
     if not query.names or not any(n.strip() for n in query.names):
         raise InvalidInput("a query needs at least one name")
     threshold = get_settings().match_threshold if threshold is None else threshold
-    loaded = current_index(session)
+    loaded = current_index(session, wait=False)
     # Near misses still show (match: false), as reviewers want to see them; far ones are not worth scoring.
     hits = loaded.index.search(query, limit=limit, threshold=threshold * 0.75)
     return [

@@ -107,3 +107,33 @@ def test_cli_match_ranks_30242_first_and_fayyaz_is_not_a_match() -> None:
     assert not [r for r in other["results"] if r["list_id"] == "30242" and r["match"]]
     human = run("match", "Faleh al-Fayyad").stdout
     assert human.splitlines()[0].split()[1] == "MATCH" and "30242" in human.splitlines()[0]
+
+
+def test_an_ad_hoc_match_does_not_wait_for_an_index_update_and_screening_does(db, sdn) -> None:
+    """While one thread brings the index up to date after a refresh, /v1/match answers from the index as it stands
+    (its latency stays flat); screening waits, as the links it records must follow the publication just applied."""
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from app.matching import service as matching
+    from app.matching.query import MatchQuery
+
+    matching.reset_index()
+    matching.current_index(db)
+    updating = matching._lock  # held as the updating thread holds it
+    updating.acquire()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hits = pool.submit(
+                matching.match, db, MatchQuery(names=["Faleh al-Fayyad"], kind="person")
+            ).result(timeout=30)
+        assert (hits[0].source, hits[0].list_id, hits[0].match) == ("ofac_sdn", "30242", True)
+        pool = ThreadPoolExecutor(max_workers=1)
+        screening = pool.submit(matching.current_index, db)
+        with pytest.raises(FutureTimeout):
+            screening.result(timeout=1)
+    finally:
+        updating.release()
+    assert screening.result(timeout=30).seen["ofac_sdn"] == sdn.snapshot_id
+    pool.shutdown()
+    matching.reset_index()
