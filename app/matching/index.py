@@ -30,7 +30,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 from app.lists.records import Entry
-from app.matching.names import WEIGHT, NameForm, Token, compare_names, make_token
+from app.matching.names import WEIGHT, NameForm, Token, compare_names, fold, make_token, skeleton_of
+from app.matching.names import singular as singular_of
 from app.matching.query import MatchQuery
 from app.matching.score import MAX_CORROBORATION, EntryNames, MatchResult, evaluate, normalize_identifier
 
@@ -314,6 +315,11 @@ def _hit_set(postings: dict[str, set[int]], token: Token) -> tuple[set[int], set
         tight = postings.get("t" + variant.text if not variant.abjad else "s" + variant.skeleton)
         if tight:
             exact = tight if exact is None else exact | tight
+        if not variant.abjad and len(variant.text) >= 5 and variant.text.endswith("s"):
+            # An English plural finds the singular ("PEOPLES UNION", PEOPLE'S UNION); comparing, they are one word.
+            singular = postings.get("s" + skeleton_of(fold(singular_of(variant.text))))
+            if singular:
+                broad = singular if broad is None else broad | singular
     return broad or set(), exact or set()
 
 

@@ -1402,7 +1402,7 @@ def _same_word_otherwise(a: str, b: str) -> bool:
         and len(b) >= 4
         and a[:3] == b[:3]
         and -2 <= len(a) - len(b) <= 2
-        and _singular(a) == _singular(b)
+        and singular(a) == singular(b)
     ):
         return True
     if (("gh" in a and "q" in b) or ("q" in a and "gh" in b)) and fold(a.replace("gh", "q")) == fold(
@@ -1412,7 +1412,7 @@ def _same_word_otherwise(a: str, b: str) -> bool:
     return a[0] != b[0] and (a[0], b[0]) in _FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:])
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith("s") and not word.endswith("ss"):

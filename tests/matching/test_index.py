@@ -187,3 +187,17 @@ def test_organizations_and_vessels():
 @pytest.mark.parametrize("threshold", [DEFAULT_THRESHOLD])
 def test_default_threshold_is_within_bounds(threshold):
     assert 0.5 < threshold < 1.0
+
+
+def test_a_plural_finds_the_singular():
+    # "PEOPLE'S UNION" (UK 13186) is indexed as "people union"; a query writes the plural. Too many other names
+    # share "union" for it to bring them all in, and the plural is another entry's word: only the singular finds
+    # the entry.
+    entries = [make_entry("13186", "PEOPLE'S UNION", kind="organization", source="uk")]
+    entries += [make_entry(str(n), f"UNION NUMBER {n}", kind="organization") for n in range(60)]
+    entries.append(
+        make_entry("7120", "REVOLUTIONARY PEOPLES' LIBERATION PARTY", kind="organization", source="uk")
+    )
+    index = MatchIndex(((e.source, e.list_id), e) for e in entries)
+    found = index.search(MatchQuery(names=["PEOPLES UNNION"], kind="organization"))
+    assert [key for key, _, _ in found][:1] == [("uk", "13186")]
