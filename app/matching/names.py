@@ -604,32 +604,25 @@ _SLAVIC_ADJECTIVE_ENDINGS = frozenset({"yi", "yy", "iy", "ij", "ii"})
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """The spelling-family form of one Latin token (see the module docstring)."""
+    # v is always a consonant (Ivanov), only then one with w (Javad/Jawad).
+    return _fold_letters(_letters_before_folding(text)).replace("v", "w")
+
+
+@lru_cache(maxsize=200_000)
+def _letters_before_folding(text: str) -> str:
+    """A Latin word with fold()'s digraphs and letter rules applied, its vowels still as written."""
     s = text.replace("x", "ks")
     if len(s) >= 5 and s[-2:] in _SLAVIC_ADJECTIVE_ENDINGS:
         s = s[:-2] + "i"  # Dykyi/Dykyy/Dikiy/Dikij: one ending, transliterated four ways
     if s.startswith("zh"):  # Zhukov, Zhang; inside a word it is as often z + h (Azhar, Mazhar)
         s = "j" + s[2:]
     if "c" in s:
+        # "C" keeps a "ch" from the digraphs below
         s = _C_RE.sub(lambda m: "C" if m.group(1) else ("s" if m.group(2) else "k"), s)
     for old, new in _DIGRAPHS:
         if old in s:
             s = s.replace(old, new)
-    # v is always a consonant (Ivanov), only then one with w (Javad/Jawad).
-    return _fold_letters(s.replace("C", "c")).replace("v", "w")
-
-
-@lru_cache(maxsize=50_000)
-def _letters_before_folding(text: str) -> str:
-    """A Latin word with fold()'s digraphs and letter rules applied, its vowels still as written."""
-    s = text.replace("x", "ks")
-    if s.startswith("zh"):
-        s = "j" + s[2:]
-    if "c" in s:
-        s = _C_RE.sub(lambda m: "c" if m.group(1) else ("s" if m.group(2) else "k"), s)
-    for old, new in _DIGRAPHS:
-        if old in s:
-            s = s.replace(old, new)
-    return s
+    return s.replace("C", "c")
 
 
 @lru_cache(maxsize=200_000)

@@ -90,6 +90,17 @@ def publications(db: Session, tmp_path: Path) -> Lists:
     return Lists(db, tmp_path)
 
 
+def publish_half(db: Session, publications: Lists, base: list[str]) -> lists.IngestResult:
+    """A publication that drops half of ``base``: held for an operator to accept."""
+    folder = publications.folder / "half"
+    folder.mkdir()
+    for name, content in subset(base[: BASE // 2]).items():
+        (folder / name).write_bytes(content)
+    held = lists.ingest_path(db, "ofac_sdn", folder)
+    assert held.status == "rejected" and held.acceptable
+    return held
+
+
 def candidate(db: Session, number: str = FAYYADH, **extra: Any) -> Target:
     target = create_target(db, TargetCreate(**{**CANDIDATES[number], **extra}), SYSTEM)
     db.flush()
@@ -315,12 +326,7 @@ def test_events_without_a_candidate_go_only_to_webhooks_without_candidate_filter
             }.items()
         )
     }
-    folder = publications.folder / "half"
-    folder.mkdir()
-    for name, content in subset(base[: BASE // 2]).items():
-        (folder / name).write_bytes(content)
-    held = lists.ingest_path(db, "ofac_sdn", folder)
-    assert held.status == "rejected" and held.acceptable
+    publish_half(db, publications, base)
     [event] = events(db, "list.snapshot_rejected")
     owed = set(db.scalars(select(Delivery.webhook_id).where(Delivery.event_id == event.id)))
     assert {name for name, hook in hooks.items() if hook.id in owed} == {"ops", "ofac"}
@@ -375,12 +381,7 @@ def test_accepting_a_held_publication_holds_the_refresh_lock_until_its_transacti
 
     base = baseline_numbers(BASE)
     publications.publish(base)
-    folder = publications.folder / "half"
-    folder.mkdir()
-    for name, content in subset(base[: BASE // 2]).items():
-        (folder / name).write_bytes(content)
-    held = lists.ingest_path(db, "ofac_sdn", folder)
-    assert held.status == "rejected" and held.acceptable
+    held = publish_half(db, publications, base)
     # While a refresh of the source applies a publication, an operator's accept is refused, not raced.
     with source_lock("ofac_sdn"):
         refused = client.post(f"/v1/snapshots/{held.snapshot_id}/accept", headers=keys.headers("admin"))
