@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy import ColumnElement, String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.service import audit
@@ -122,10 +122,12 @@ def list_targets(
     tag: str | None = None,
     q: str | None = None,
     kind: str | None = None,
+    conditions: Sequence[ColumnElement[bool]] = (),
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Target], int]:
-    query = select(Target).where(Target.deleted_at.is_(None))
+    """Candidates, filtered; ``conditions`` are further SQL conditions on Target (the console's standings)."""
+    query = select(Target).where(Target.deleted_at.is_(None), *conditions)
     if status:
         query = query.where(Target.status == status)
     if kind:

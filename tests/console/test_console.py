@@ -527,3 +527,40 @@ def test_import_from_the_console_reports_each_row(client, keys, db) -> None:  # 
     assert '<span class="stat-value" id="import-rejected">1</span>' in response.text
     assert "nationalities: &#39;ZZ&#39; is not an ISO 3166-1 alpha-2 country code" in response.text
     assert [t.name for t in db.scalars(select(Target))] == ["Faleh al-Fayyad"]
+
+
+def test_the_standing_filter_in_sql_agrees_with_each_candidates_standing(db, seed) -> None:  # type: ignore[no-untyped-def]
+    """The candidates table filters on standings in the database (no scan cap): for every authority (and none)
+    and every standing, it returns exactly the candidates whose standing, as their own page shows it, is that."""
+    from app.alerts.models import TargetAuthorityStatus
+    from app.console.views.candidates import (
+        STANDINGS,
+        Filters,
+        followed_authorities,
+        search,
+        standing_map,
+    )
+    from app.targets.models import AUTHORITIES
+    from app.targets.router import present
+    from app.targets.service import list_targets
+
+    load_a_uk_list(db)
+    # one candidate delisted by the UN, another listed by the UK, so that every standing occurs
+    db.add(TargetAuthorityStatus(target_id=seed.fayyad.id, authority="UN", status="delisted"))
+    db.add(TargetAuthorityStatus(target_id=seed.taqi.id, authority="UK", status="listed"))
+    db.flush()
+    followed = followed_authorities(db)
+    everyone = {row.name: standing_map(row, followed) for row in present(db, list_targets(db, limit=100)[0])}
+    seen = set()
+    for authority in ("", *AUTHORITIES):
+        for standing in STANDINGS:
+            if authority:
+                expected = {n for n, s in everyone.items() if s[authority] == standing}
+            elif standing == "not_listed":
+                expected = {n for n, s in everyone.items() if set(s.values()) <= {"not_listed", "no_list"}}
+            else:
+                expected = {n for n, s in everyone.items() if standing in s.values()}
+            rows, total = search(db, Filters(authority=authority, standing=standing), 1)
+            assert {r.name for r in rows} == expected and total == len(expected), (authority, standing)
+            seen.update(s for s in STANDINGS if expected and s == standing)
+    assert seen == set(STANDINGS)

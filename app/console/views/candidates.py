@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from app.alerts.models import TargetAuthorityStatus
 from app.auth.deps import SessionDep
 from app.auth.models import AuditRecord
 from app.console.explain import entry_view, explain
@@ -37,6 +38,7 @@ from app.targets.models import (
     SOURCE_TYPES,
     TARGET_KINDS,
     TARGET_STATUSES,
+    Target,
 )
 from app.targets.router import present
 from app.targets.schemas import EvidenceCreate, TargetCreate
@@ -44,9 +46,6 @@ from app.targets.schemas import EvidenceCreate, TargetCreate
 router = APIRouter(route_class=ConsoleRoute)
 
 PAGE_SIZE = 50
-# Filtering on the standing with an authority happens here, after the service's own filters: the service has no
-# such filter, and a research team's candidates number in the thousands at most.
-MAX_FILTERED_SCAN = 5000
 STANDINGS = ("listed", "not_listed", "delisted", "no_list")
 EVIDENCE_FIELDS = (
     "source_type",
@@ -115,12 +114,29 @@ def standing_map(row: Any, followed: Collection[str]) -> dict[str, str]:
     return standing
 
 
-def _matches_standing(standings: dict[str, str], authority: str, standing: str) -> bool:
+def standing_condition(authority: str, standing: str, followed: Collection[str]) -> ColumnElement[bool]:
+    """The SQL form of standing_map's answer: candidates whose standing with ``authority`` (with any authority
+    when empty; with none for "not_listed") is ``standing``."""
+
+    def has(authority: str, *statuses: str) -> ColumnElement[bool]:
+        return Target.id.in_(
+            select(TargetAuthorityStatus.target_id).where(
+                TargetAuthorityStatus.authority == authority, TargetAuthorityStatus.status.in_(statuses)
+            )
+        )
+
+    def standing_is(authority: str, standing: str) -> ColumnElement[bool]:
+        if standing in ("listed", "delisted"):
+            return has(authority, standing)
+        # not listed (no status row, or one that says so) where the authority's list is loaded, else no list
+        known = (standing == "not_listed") == (authority in followed)
+        return ~has(authority, "listed", "delisted") if known else false()
+
     if authority:
-        return standings[authority] == standing
+        return standing_is(authority, standing)
     if standing == "not_listed":  # with no authority chosen: listed by none of them
-        return all(s in ("not_listed", "no_list") for s in standings.values())
-    return any(s == standing for s in standings.values())
+        return and_(*(~has(a, "listed", "delisted") for a in AUTHORITIES))
+    return or_(*(standing_is(a, standing) for a in AUTHORITIES))
 
 
 def search(db: Session, filters: Filters, page: int) -> tuple[list[Any], int]:
@@ -131,18 +147,13 @@ def search(db: Session, filters: Filters, page: int) -> tuple[list[Any], int]:
         "q": filters.q or None,
         "kind": filters.kind or None,
     }
-    offset = (page - 1) * PAGE_SIZE
-    if not filters.standing:
-        items, total = service.list_targets(db, limit=PAGE_SIZE, offset=offset, **common)
-        return present(db, items), total
-    items, _ = service.list_targets(db, limit=MAX_FILTERED_SCAN, **common)
-    followed = followed_authorities(db)
-    rows = [
-        r
-        for r in present(db, items)
-        if _matches_standing(standing_map(r, followed), filters.authority, filters.standing)
-    ]
-    return rows[offset : offset + PAGE_SIZE], len(rows)
+    conditions = []
+    if filters.standing:
+        conditions.append(standing_condition(filters.authority, filters.standing, followed_authorities(db)))
+    items, total = service.list_targets(
+        db, conditions=conditions, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **common
+    )
+    return present(db, items), total
 
 
 @router.get("/candidates", summary="Candidates: search and filter")
