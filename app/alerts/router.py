@@ -51,19 +51,7 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[schemas.EventOut]:
     events = service.list_events(session, since=since, type=type, target_id=target, limit=limit)
-    return [
-        schemas.EventOut(
-            id=e.id,
-            type=e.type,
-            occurred_at=e.occurred_at,
-            target_id=e.target_id,
-            authority=e.authority,
-            source=e.source,
-            snapshot_id=e.snapshot_id,
-            data=e.data,
-        )
-        for e in events
-    ]
+    return [schemas.EventOut.model_validate(e, from_attributes=True) for e in events]
 
 
 @router.post(

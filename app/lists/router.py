@@ -58,19 +58,7 @@ def list_changes(
     changes = service.list_changes(
         session, source, since=since, kind=kind, snapshot_id=snapshot_id, after_id=after_id, limit=limit
     )
-    return [
-        schemas.ChangeOut(
-            id=c.id,
-            snapshot_id=c.snapshot_id,
-            source=c.source,
-            list_id=c.list_id,
-            name=c.name,
-            kind=c.kind,
-            diff=c.diff,
-            created_at=c.created_at,
-        )
-        for c in changes
-    ]
+    return [schemas.ChangeOut.model_validate(c, from_attributes=True) for c in changes]
 
 
 @router.post(

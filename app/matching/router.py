@@ -43,17 +43,7 @@ def match(
     responses = {}
     for key, query in body.queries.items():
         hits = service.match(session, to_query(query), threshold=threshold, limit=limit)
-        results = [
-            schemas.MatchResultOut(
-                source=h.source,
-                list_id=h.list_id,
-                name=h.name,
-                score=h.score,
-                match=h.match,
-                explanation=h.explanation,
-            )
-            for h in hits
-        ]
+        results = [schemas.MatchResultOut.model_validate(h, from_attributes=True) for h in hits]
         responses[key] = schemas.MatchResponseItem(results=results, total=len(results))
     return schemas.MatchResponse(responses=responses, threshold=threshold, limit=limit)
 
