@@ -109,11 +109,16 @@ def demo(
         seed_candidates,
         subscribe_demo_receiver,
     )
+    from app.lists.records import SOURCES
     from app.migrate import upgrade
 
     # The demo delivers its alerts to a receiver inside the service itself, on the loopback address.
     os.environ.setdefault("SANCTRACK_DEMO_RECEIVER", "true")
     os.environ.setdefault("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", "true")
+    if not live:
+        # The demo's lists are fixed publications: no scheduled refresh replaces them with today's lists (or, with
+        # no internet access, records a failed run every hour).
+        os.environ.setdefault("SANCTRACK_REFRESH_INTERVAL_SECONDS", "0")
     get_settings.cache_clear()
     settings = get_settings()
     console = Console(stderr=True)
@@ -152,6 +157,11 @@ def demo(
     )
     if receiver:
         typer.echo(f"Alerts are delivered, signed, to the demo's own receiver: GET {receiver} shows them")
+    if not any(settings.refresh_interval(source) for source in SOURCES):
+        typer.echo(
+            "Scheduled refreshes are off: the lists are the sample publications ('sanctrack demo --live' follows "
+            "the official lists)"
+        )
     typer.echo(f"\nConsole: http://{host}:{port}/console   API docs: http://{host}:{port}/docs")
     typer.echo(f"Sign in with this admin key (shown once): {key}")
     if not no_serve:

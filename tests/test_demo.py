@@ -25,9 +25,10 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
         "SANCTRACK_REDIS_URL": "",
         "SANCTRACK_SAMPLE_DATA": str(sample),
         "SANCTRACK_SCREEN_ON_CHANGE": "true",
-        "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0",  # no scheduled download from the internet
     }
-    env.pop("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", None)  # the demo turns it on for itself
+    # the demo turns these on and off for itself
+    env.pop("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", None)
+    env.pop("SANCTRACK_REFRESH_INTERVAL_SECONDS", None)
     result = subprocess.run(
         [sys.executable, "-m", "app", "demo", "--no-serve", "--port", str(unused_tcp_port)],
         cwd=tmp_path,
@@ -114,10 +115,17 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
     # Serving it, the embedded worker delivers the designations, signed, to the demo's own receiver.
     receiver = f"http://127.0.0.1:{unused_tcp_port}/demo/webhook-receiver"
     assert f"GET {receiver} shows them" in out
+    # The sample publications stay what the demo shows: beat refreshes no list on a schedule.
+    assert "Scheduled refreshes are off" in out
     server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port)],
         cwd=tmp_path,
-        env={**env, "SANCTRACK_DEMO_RECEIVER": "true", "SANCTRACK_WEBHOOK_ALLOW_PRIVATE": "true"},
+        env={
+            **env,
+            "SANCTRACK_DEMO_RECEIVER": "true",
+            "SANCTRACK_WEBHOOK_ALLOW_PRIVATE": "true",
+            "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0",  # no scheduled download from the internet
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -162,3 +170,11 @@ def test_demo_without_the_sample_files_says_where_to_point(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "SANCTRACK_SAMPLE_DATA" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "sanctrack.db").exists()  # nothing was set up half-way
+
+
+def test_an_interval_of_zero_leaves_refreshes_off_the_schedule() -> None:
+    from app.config import Settings
+    from workers.schedule import beat_schedule
+
+    assert [k for k in beat_schedule(Settings(refresh_interval_seconds=0)) if k.startswith("refresh-")] == []
+    assert "refresh-ofac_sdn" in beat_schedule(Settings(refresh_interval_seconds=3600))
