@@ -788,23 +788,22 @@ def make_token(
         folded = "".join(fold(p) for p in parts) if parts else fold(text)
         bare = _without_attached_article(text, cls)
     skeleton = skeleton_of(folded)
+    # Arabic script writes no short vowels, so an h there may or may not stand right after the letter before it
+    # in Latin: its outline is kept both ways (see Token.coarse_alt).
+    coarse = coarse_of(folded, swallow_h=not abjad)
+    coarse_alt = coarse_of(folded) if abjad else ""
     return Token(
         text=text,
         folded=folded,
         skeleton=skeleton,
-        coarse=coarse_of(folded, swallow_h=not abjad),
-        coarse_alt=_coarse_alt(folded) if abjad else "",
+        coarse=coarse,
+        coarse_alt=coarse_alt if coarse_alt != coarse else "",
         cls=cls,
         abjad=abjad,
         bare=bare,
         weight=WEIGHT[cls],
         gloss=tuple(make_token(word) for word in gloss),
     )
-
-
-def _coarse_alt(folded: str) -> str:
-    alt = coarse_of(folded)
-    return alt if alt != coarse_of(folded, swallow_h=False) else ""
 
 
 def _without_attached_article(text: str, cls: str) -> Token | None:
@@ -1327,8 +1326,6 @@ _COUNTRIES = frozenset(
         "emirates",
         "dubai",
         "crimea",
-        "lybya",
-        "lbya",
     }
 )
 
@@ -1641,33 +1638,20 @@ def compare_names(
         informative_matched += 1
         joined_q.update(q_idx)
         joined_e.update(e_idx)
-    generic = WEIGHT["generic"]
-    q_extra = [_extra_weight(qt) for i, qt in enumerate(q_tokens) if i not in q_used and i not in joined_q]
-    e_extra = [_extra_weight(et) for j, et in enumerate(e_tokens) if j not in e_used and j not in joined_e]
+    # The words each name has that the other lacks.
+    q_left = [t for i, t in enumerate(q_tokens) if i not in q_used and i not in joined_q]
+    e_left = [t for j, t in enumerate(e_tokens) if j not in e_used and j not in joined_e]
+    q_extra = [_extra_weight(t) for t in q_left]
+    e_extra = [_extra_weight(t) for t in e_left]
     # "Abu Muhammad" is not "Muhammad", nor "Hizballah Brigades" "Hizballah": kunya and generic words count as
     # words the other name lacks.
-    q_informative = sum(1 for w in q_extra if w >= generic)
-    e_informative = sum(1 for w in e_extra if w >= generic)
+    q_informative = sum(1 for w in q_extra if w >= _GENERIC_WEIGHT)
+    e_informative = sum(1 for w in e_extra if w >= _GENERIC_WEIGHT)
     extra_informative = q_informative + e_informative
     if (
         q_informative
         and e_informative
-        and not (
-            # One generic word for another ("SAZMAN-E MOGHAVEMAT-E BASIJ", "NIRUYEH MOGHAVEMAT BASIJ": organization,
-            # force) is how one organization is described, as long as its own words agree.
-            sum(
-                1
-                for j, _ in q_used.values()
-                if e_tokens[j].weight >= 1.0 and e_tokens[j].text not in _COUNTRIES
-            )
-            >= 2
-            and all(
-                t.cls == "generic" or t.weight < _GENERIC_WEIGHT
-                for tokens, used, joined in ((q_tokens, q_used, joined_q), (e_tokens, e_used, joined_e))
-                for k, t in enumerate(tokens)
-                if k not in used and k not in joined
-            )
-        )
+        and not _one_description_for_another(q_used, e_tokens, q_left + e_left)
     ):
         den += CONFLICT_COST * (sum(q_extra) + sum(e_extra))
     else:
@@ -1676,15 +1660,14 @@ def compare_names(
         )
         omitted = scale * (OMISSION_COST_QUERY * sum(q_extra) + OMISSION_COST_ENTRY * sum(e_extra))
         if scale != 1.0:
-            part = _part_weight(q_tokens, q_used, joined_q) + _part_weight(e_tokens, e_used, joined_e)
-            omitted += PART_EXTRA_COST * part
+            omitted += PART_EXTRA_COST * sum(t.weight for t in q_left + e_left if _names_a_part(t))
         if (
             rare is not None
             and (
                 scale == 1.0
                 or (
                     extra_informative <= ORG_CONTAINED_MAX_EXTRA
-                    and not _names_a_part(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e)
+                    and not any(_names_a_part(t) for t in q_left + e_left)
                 )
             )
             and omitted > RARE_CONTAINED_OMISSION
@@ -1709,7 +1692,7 @@ def compare_names(
         informative_matched <= 1
         and extra_informative
         and similarity > SINGLE_WORD_CAP
-        and not _only_descriptive_extra(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e)
+        and not _only_structure_added(q_left, e_left)
     ):
         similarity = SINGLE_WORD_CAP
     if (
@@ -1777,7 +1760,6 @@ PART_WORDS = frozenset(
         "command",
         "directorate",
         "department",
-        "office",
         "ministry",
         "committee",
         "council",
@@ -1806,41 +1788,32 @@ PART_WORDS = frozenset(
 PART_EXTRA_COST = 0.6
 
 
-def _part_weight(tokens, used, joined) -> float:
-    return sum(
-        t.weight
-        for k, t in enumerate(tokens)
-        if k not in used and k not in joined and (t.text in PART_WORDS or t.text in _COUNTRIES)
+def _names_a_part(token: Token) -> bool:
+    """Whether a word an organization name adds tells a part of it (a branch, a unit, a place): see PART_WORDS.
+    A word read from Arabic script is judged by its translations."""
+    return any(
+        _SYNONYMS.get(t.text, t.text) in PART_WORDS or _SYNONYMS.get(t.text, t.text) in _COUNTRIES
+        for t in (token, *token.gloss)
     )
 
 
-def _names_a_part(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e) -> bool:
-    """Whether a word that only one of two organization names has tells a part of it (a branch, a unit, a
-    place): see PART_WORDS."""
-    for tokens, used, joined in ((q_tokens, q_used, joined_q), (e_tokens, e_used, joined_e)):
-        for k, token in enumerate(tokens):
-            if k in used or k in joined:
-                continue
-            if token.text in PART_WORDS or token.text in _SYNONYMS or token.text in _COUNTRIES:
-                return True
-            if any(g.text in PART_WORDS or g.text in _COUNTRIES for g in token.gloss):
-                return True
-    return False
+def _one_description_for_another(q_used: dict[int, tuple[int, float]], e_tokens, left: list[Token]) -> bool:
+    """Whether two organization names differ only in generic words ("SAZMAN-E MOGHAVEMAT-E BASIJ", "NIRUYEH
+    MOGHAVEMAT BASIJ": organization, force) while at least two words of their own, not countries, agree."""
+    own = sum(
+        1 for j, _ in q_used.values() if e_tokens[j].weight >= 1.0 and e_tokens[j].text not in _COUNTRIES
+    )
+    return own >= 2 and all(t.cls == "generic" or t.weight < _GENERIC_WEIGHT for t in left)
 
 
-def _only_descriptive_extra(q_tokens, q_used, joined_q, e_tokens, e_used, joined_e) -> bool:
+def _only_structure_added(q_left: list[Token], e_left: list[Token]) -> bool:
     """Whether the words one organization name adds to the other only say how it is organized ("GAZ GROUP",
     "GAZ"): see STRUCTURE_WORDS."""
-    sides = []
-    for tokens, used, joined in ((q_tokens, q_used, joined_q), (e_tokens, e_used, joined_e)):
-        extra = [
-            t
-            for k, t in enumerate(tokens)
-            if k not in used and k not in joined and t.weight >= _GENERIC_WEIGHT
-        ]
-        sides.append(extra)
-    one_side = sides[0] if not sides[1] else (sides[1] if not sides[0] else None)
-    return bool(one_side) and all(t.text in STRUCTURE_WORDS for t in one_side)
+    q_added = [t for t in q_left if t.weight >= _GENERIC_WEIGHT]
+    e_added = [t for t in e_left if t.weight >= _GENERIC_WEIGHT]
+    if bool(q_added) == bool(e_added):
+        return False
+    return all(t.text in STRUCTURE_WORDS for t in q_added or e_added)
 
 
 # Generic words that say how a business is organized, not what it does: "GAZ GROUP" is GAZ, where "PARS
