@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -321,38 +321,9 @@ def accept_held_snapshot(
     Accepting only through ``lists_service.accept_snapshot`` would make the entries current without a single
     link, status change or event: a candidate designated by that publication would never be reported.
     """
-    from app.lists.models import Snapshot
-
-    snapshot = session.get(Snapshot, snapshot_id)
-    if snapshot is not None:
-        # A refresh of the same source must not apply a publication while this one is being applied: hold its
-        # lock until this unit of work commits or rolls back (the caller commits, after this returns).
-        _hold_source_lock_until_transaction_ends(session, snapshot.source)
     result = lists_service.accept_snapshot(session, snapshot_id, actor, progress=progress)
     screen_after_ingest(session, result, result.source)
     return result
-
-
-def _hold_source_lock_until_transaction_ends(session: Session, source: str) -> None:
-    """Take the refresh lock of ``source`` and release it when the session's outermost transaction ends."""
-    from sqlalchemy import event
-
-    held = ExitStack()
-    try:
-        held.enter_context(source_lock(source))
-    except LockBusy as exc:
-        raise Conflict(
-            f"a refresh of {source} is applying a publication right now; accept again once it has finished "
-            "(GET /v1/runs shows it)"
-        ) from exc
-
-    def release(_session: Session, transaction: Any) -> None:
-        # Left listening (removing a listener while it runs is not allowed): closing again does nothing, and the
-        # session is one unit of work.
-        if transaction.parent is None:
-            held.close()
-
-    event.listen(session, "after_transaction_end", release)
 
 
 def send_deliveries_soon() -> None:

@@ -13,22 +13,9 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.cli import run_sanctrack
 
-
-def sanctrack(
-    *args: str, env: dict[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+sanctrack = run_sanctrack
 
 
 @pytest.mark.usefixtures("committed_db")

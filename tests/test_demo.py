@@ -29,14 +29,18 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
     # the demo turns these on and off for itself
     env.pop("SANCTRACK_WEBHOOK_ALLOW_PRIVATE", None)
     env.pop("SANCTRACK_REFRESH_INTERVAL_SECONDS", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "demo", "--no-serve", "--port", str(unused_tcp_port)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+
+    def run_demo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app", "demo", "--no-serve", "--port", str(unused_tcp_port)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    result = run_demo()
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "ofac_sdn: stored 13,821 entries" in out
@@ -94,14 +98,7 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
     engine.dispose()
 
     # A second 'make run' in the same folder replays nothing: no delisting, no second designation.
-    again = subprocess.run(
-        [sys.executable, "-m", "app", "demo", "--no-serve", "--port", str(unused_tcp_port)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = run_demo()
     assert again.returncode == 0, again.stderr[-2000:]
     assert "ofac_sdn: already loaded 13,821 entries" in again.stdout and "stored" not in again.stdout
     engine = create_engine(f"sqlite:///{tmp_path / 'sanctrack.db'}")

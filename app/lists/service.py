@@ -97,6 +97,23 @@ def current_snapshot(session: Session, source: str) -> Snapshot | None:
     return session.scalar(select(Snapshot).where(Snapshot.source == source, Snapshot.status == "current"))
 
 
+def lock_source(session: Session, source: str, *, wait: bool = True) -> None:
+    """Hold, until this transaction ends, the right to make a publication of ``source`` current: a refresh, an
+    ingest and an operator's accept then apply one after the other, whichever process runs them (a PostgreSQL
+    transaction-level advisory lock; SQLite lets one writer at a time anyway). Without ``wait``, a Conflict when
+    another transaction holds it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = func.hashtext(f"sanctrack:apply:{source}")
+    if wait:
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+    elif not session.scalar(select(func.pg_try_advisory_xact_lock(key))):
+        raise Conflict(
+            f"a publication of {source} is being applied right now; try again once it has finished "
+            "(GET /v1/runs shows a running refresh)"
+        )
+
+
 def ingest_path(
     session: Session,
     source: str,
@@ -121,16 +138,7 @@ def ingest_path(
     if latest is not None and latest.sha256 == raw.sha256:
         if validators:
             latest.validators = validators
-        return IngestResult(
-            source=source,
-            status="unchanged",
-            snapshot_id=latest.id,
-            entries=latest.entry_count,
-            published=latest.published_on,
-            unmapped=dict(latest.unmapped.get("counts", {})),
-            reason=latest.reject_reason,
-            acceptable=latest.status == "held",
-        )
+        return _unchanged(latest)
     storage.store(session, raw)
     snapshot = Snapshot(
         source=source,
@@ -206,6 +214,9 @@ def apply_publication(
     """Compare a parsed publication with the current entries and, unless it is held, make it current."""
     say = progress or (lambda _msg: None)
     source = snapshot.source
+    # Another transaction applying a publication of this source finishes first; the comparison below then sees
+    # what it made current.
+    lock_source(session, source)
     settings = get_settings()
     snapshot.format = publication.format
     snapshot.published_on = snapshot.published_on or publication.published
@@ -451,6 +462,8 @@ def accept_snapshot(
             else f"it is {snapshot.status}, not held"
         )
         raise Conflict(f"snapshot {snapshot_id} cannot be accepted: {why}")
+    # An operator does not wait behind a refresh: told to try again, they find the list as it then stands.
+    lock_source(session, snapshot.source, wait=False)
     newer = session.scalar(
         select(func.count()).where(
             Snapshot.source == snapshot.source, Snapshot.id > snapshot.id, Snapshot.status == "current"
@@ -483,6 +496,20 @@ def accept_snapshot(
         {"status": "current", "added": result.added, "removed": result.removed, "amended": result.amended},
     )
     return result
+
+
+def _unchanged(latest: Snapshot) -> IngestResult:
+    """The result of fetching or reading again the publication ``latest`` already holds."""
+    return IngestResult(
+        source=latest.source,
+        status="unchanged",
+        snapshot_id=latest.id,
+        entries=latest.entry_count,
+        published=latest.published_on,
+        unmapped=dict(latest.unmapped.get("counts", {})),
+        reason=latest.reject_reason,
+        acceptable=latest.status == "held",
+    )
 
 
 # Where the multi-file formats live when a source's URL is a folder (ends with "/").
@@ -546,13 +573,7 @@ def ingest_url(
             validators = {"etag": fetched.etag, "last_modified": fetched.last_modified}
         if fetched.not_modified and latest is not None:
             say("not modified since the last download")
-            return IngestResult(
-                source=source,
-                status="unchanged",
-                snapshot_id=latest.id,
-                entries=latest.entry_count,
-                published=latest.published_on,
-            )
+            return _unchanged(latest)
         return ingest_path(
             session,
             source,

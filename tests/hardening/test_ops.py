@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,25 +15,15 @@ from sqlalchemy.engine import make_url
 from app import ops
 from app.alerts.models import DeliveryAttempt
 from app.lists.models import RawBlob
-from tests.conftest import ADMIN_URL, ROOT
+from tests.conftest import ADMIN_URL
 from tests.hardening import factories
+from tests.support.cli import run_sanctrack
 
 
 def sanctrack(
     *args: str, url: str, check: bool = True, stdin: str | None = None
 ) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "SANCTRACK_DATABASE_URL": url},
-        timeout=180,
-        input=stdin,
-    )
-    if check:
-        assert result.returncode == 0, f"{args}: {result.stderr}"
-    return result
+    return run_sanctrack(*args, env={"SANCTRACK_DATABASE_URL": url}, check=check, stdin=stdin)
 
 
 def candidate_names(url: str) -> list[str]:

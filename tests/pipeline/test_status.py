@@ -20,7 +20,7 @@ from app.alerts.service import create_webhook, refresh_target_status, update_web
 from app.context import SYSTEM
 from app.lists import service as lists
 from app.matching.models import Link
-from app.pipeline import screen_after_ingest
+from app.pipeline import accept_held_snapshot, screen_after_ingest
 from app.targets.models import Target
 from app.targets.schemas import TargetCreate
 from app.targets.service import create_target
@@ -373,26 +373,32 @@ def test_events_api_filters_by_since_type_and_target(db, client, keys, publicati
     assert client.get("/v1/events").status_code == 401
 
 
-def test_accepting_a_held_publication_holds_the_refresh_lock_until_its_transaction_ends(
-    db, client, keys, publications
+def test_a_publication_is_applied_by_one_transaction_at_a_time_whichever_process(
+    committed_db, tmp_path
 ) -> None:
+    """A refresh in a worker process and an operator's accept in the API process may meet: the one that comes
+    second is refused (an accept) or waits (a refresh), on a PostgreSQL advisory lock both take, held until the
+    applying transaction ends. Each session below is its own connection, as each process's would be."""
+    from app.errors import Conflict
     from app.lists.models import Snapshot
-    from app.pipeline import LockBusy, accept_held_snapshot, source_lock
 
-    base = baseline_numbers(BASE)
-    publications.publish(base)
-    held = publish_half(db, publications, base)
-    # While a refresh of the source applies a publication, an operator's accept is refused, not raced.
-    with source_lock("ofac_sdn"):
-        refused = client.post(f"/v1/snapshots/{held.snapshot_id}/accept", headers=keys.headers("admin"))
-    assert refused.status_code == 409, refused.text
-    assert "a refresh of ofac_sdn is applying a publication" in refused.json()["detail"]
-    assert db.get(Snapshot, held.snapshot_id).status == "held"
-    # Accepting takes the lock and keeps it until the unit of work that applies the publication ends.
-    accept_held_snapshot(db, held.snapshot_id, SYSTEM)
-    with pytest.raises(LockBusy), source_lock("ofac_sdn"):
-        pass
-    db.commit()
-    with source_lock("ofac_sdn"):
-        pass
-    assert db.get(Snapshot, held.snapshot_id).status == "current"
+    with Session(committed_db) as setup:
+        base = baseline_numbers(BASE)
+        Lists(setup, tmp_path).publish(base, screen=False)
+        held = publish_half(setup, Lists(setup, tmp_path), base)
+        setup.commit()
+    with Session(committed_db) as refresh, Session(committed_db) as operator:
+        lists.lock_source(refresh, "ofac_sdn")  # a refresh is applying an OFAC publication
+        with pytest.raises(Conflict, match="a publication of ofac_sdn is being applied right now"):
+            accept_held_snapshot(operator, held.snapshot_id, SYSTEM)
+        operator.rollback()
+        assert operator.get(Snapshot, held.snapshot_id).status == "held"
+        refresh.rollback()  # the refresh finished
+        accept_held_snapshot(operator, held.snapshot_id, SYSTEM)
+        with pytest.raises(Conflict):  # the accepting transaction holds it until it ends
+            lists.lock_source(refresh, "ofac_sdn", wait=False)
+        refresh.rollback()
+        operator.commit()
+        lists.lock_source(refresh, "ofac_sdn", wait=False)  # free again
+        refresh.rollback()
+        assert refresh.get(Snapshot, held.snapshot_id).status == "current"

@@ -1,0 +1,32 @@
+"""Running the real ``sanctrack`` command line in a subprocess, as a user does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run_sanctrack(
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    check: bool = True,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess:
+    """``sanctrack ARGS`` from the repository root, with ``env`` on top of this process's environment; with
+    ``check``, a non-zero exit fails the test with its stderr."""
+    result = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        input=stdin,
+    )
+    if check:
+        assert result.returncode == 0, f"{args}: {result.stderr}"
+    return result
