@@ -18,6 +18,7 @@ from standardwebhooks import WebhookVerificationError
 from starlette.concurrency import run_in_threadpool
 
 from app.alerts.models import Webhook
+from app.alerts.service import signing_secrets
 from app.db import session_scope
 
 PATH = "/demo/webhook-receiver"
@@ -49,14 +50,10 @@ async def receive(request: Request) -> Response:
 
 
 def _receiver_secrets() -> list[str]:
-    """The current and previous secrets of the webhooks that deliver to this receiver."""
+    """The secrets the webhooks that deliver to this receiver sign with (a rotated-out one until it expires)."""
     with session_scope() as session:
-        return [
-            s
-            for w in session.scalars(select(Webhook).where(Webhook.url.endswith(PATH)))
-            for s in (w.secret, w.previous_secret)
-            if s
-        ]
+        webhooks = session.scalars(select(Webhook).where(Webhook.url.endswith(PATH)))
+        return [secret for w in webhooks for secret in signing_secrets(w)]
 
 
 @router.get(PATH, summary="The deliveries the demo receiver got, newest first")

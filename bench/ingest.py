@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import hashlib
 import json
 import os
 import platform
@@ -46,6 +45,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from app.lists.records import canonical_json, fingerprint_of  # noqa: E402 - after the path set-up
+from app.lists.service import ENTRY_COPY_COLUMNS as BARE_COLUMNS  # noqa: E402 - the columns the service copies
 
 ADMIN_URL = os.environ.get(
     "SANCTRACK_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -158,8 +160,8 @@ def bare_rows(entries: list[Any]) -> list[tuple[Any, ...]]:
     rows = []
     for entry in entries:
         data = entry.to_dict()
-        text = json.dumps(data, sort_keys=True, ensure_ascii=False)
-        fingerprint = hashlib.sha256(text.encode()).hexdigest()
+        text = canonical_json(data)  # the service's own text and hash of an entry
+        fingerprint = fingerprint_of(text)
         rows.append(
             (
                 SOURCE,
@@ -181,8 +183,6 @@ def bare_rows(entries: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def bare_copy(conn: Any, rows: list[tuple[Any, ...]]) -> None:
-    from app.lists.service import ENTRY_COPY_COLUMNS as BARE_COLUMNS  # the columns the service copies
-
     with (
         conn.cursor() as cursor,
         cursor.copy(f"COPY {BARE_TABLE} ({', '.join(BARE_COLUMNS)}) FROM STDIN") as copy,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -166,12 +167,13 @@ def test_serve_on_the_embedded_default_runs_a_worker_and_stops_it(
             ]
             time.sleep(0.5)
         assert workers, "serve did not start a Celery worker"
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{unused_tcp_port}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
+        ready = False
+        while time.monotonic() < deadline and not ready:
+            with contextlib.suppress(httpx.TransportError):
+                ready = httpx.get(f"http://127.0.0.1:{unused_tcp_port}/readyz").status_code == 200
+            if not ready:
                 time.sleep(0.3)
+        assert ready, "serve never answered /readyz with 200"
     finally:
         server.terminate()
         server.wait(timeout=60)

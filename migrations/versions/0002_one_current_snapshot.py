@@ -1,7 +1,9 @@
 """one current snapshot per source
 
 A refresh and an operator's accept of a held publication could otherwise both make a snapshot of the same source
-current; the second transaction to commit now fails instead (HTTP 409, or a retried task).
+current; the second transaction to commit now fails instead (HTTP 409 for an accept, a failed run for a
+refresh, which the next scheduled one redoes). Applying also takes an advisory lock per source (lists service),
+so on PostgreSQL the two wait for each other rather than meet here.
 
 Revision ID: 0002
 Revises: 0001

@@ -560,7 +560,7 @@ def test_the_standing_filter_in_sql_agrees_with_each_candidates_standing(db, see
                 expected = {n for n, s in everyone.items() if set(s.values()) <= {"not_listed", "no_list"}}
             else:
                 expected = {n for n, s in everyone.items() if standing in s.values()}
-            rows, total = search(db, Filters(authority=authority, standing=standing), 1)
+            rows, total = search(db, Filters(authority=authority, standing=standing), 1, followed)
             assert {r.name for r in rows} == expected and total == len(expected), (authority, standing)
             seen.update(s for s in STANDINGS if expected and s == standing)
     assert seen == set(STANDINGS)

@@ -121,19 +121,18 @@ def test_an_ad_hoc_match_does_not_wait_for_an_index_update_and_screening_does(db
     matching.reset_index()
     matching.current_index(db)
     updating = matching._lock  # held as the updating thread holds it
+    # No "with" around the pool: should match wait after all, the lock must be released before the pool is shut.
+    pool = ThreadPoolExecutor(max_workers=2)
     updating.acquire()
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            hits = pool.submit(
-                matching.match, db, MatchQuery(names=["Faleh al-Fayyad"], kind="person")
-            ).result(timeout=30)
+        match = pool.submit(matching.match, db, MatchQuery(names=["Faleh al-Fayyad"], kind="person"))
+        hits = match.result(timeout=30)
         assert (hits[0].source, hits[0].list_id, hits[0].match) == ("ofac_sdn", "30242", True)
-        pool = ThreadPoolExecutor(max_workers=1)
         screening = pool.submit(matching.current_index, db)
         with pytest.raises(FutureTimeout):
             screening.result(timeout=1)
     finally:
         updating.release()
+        pool.shutdown(wait=False)
     assert screening.result(timeout=30).seen["ofac_sdn"] == sdn.snapshot_id
-    pool.shutdown()
     matching.reset_index()

@@ -82,12 +82,12 @@ def test_broker_options_suit_the_broker(monkeypatch) -> None:  # type: ignore[no
 def test_the_embedded_worker_runs_tasks_from_the_database_broker(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The default set-up (no Redis): one SQLite file is the database and the queue."""
     import os
-    import sys
 
     from celery import Celery
 
     from app.migrate import upgrade
     from tests.pipeline.stack import Process, wait_until
+    from workers.embedded import celery_worker_command
 
     url = f"sqlite:///{tmp_path / 'sanctrack.db'}"
     upgrade(url)
@@ -95,21 +95,7 @@ def test_the_embedded_worker_runs_tasks_from_the_database_broker(tmp_path) -> No
     env.update(SANCTRACK_DATABASE_URL=url, SANCTRACK_REFRESH_INTERVAL_SECONDS="0", PYTHONUNBUFFERED="1")
     worker = Process(
         "embedded worker",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "-n",
-            f"embedded-{os.getpid()}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        celery_worker_command(pool="solo", name=f"embedded-{os.getpid()}@%h", quiet_cluster=True),
         env,
         tmp_path / "worker.log",
     )

@@ -139,7 +139,7 @@ def standing_condition(authority: str, standing: str, followed: Collection[str])
     return or_(*(standing_is(a, standing) for a in AUTHORITIES))
 
 
-def search(db: Session, filters: Filters, page: int) -> tuple[list[Any], int]:
+def search(db: Session, filters: Filters, page: int, followed: Collection[str]) -> tuple[list[Any], int]:
     common = {
         "status": filters.status or None,
         "program": filters.program or None,
@@ -149,7 +149,7 @@ def search(db: Session, filters: Filters, page: int) -> tuple[list[Any], int]:
     }
     conditions = []
     if filters.standing:
-        conditions.append(standing_condition(filters.authority, filters.standing, followed_authorities(db)))
+        conditions.append(standing_condition(filters.authority, filters.standing, followed))
     items, total = service.list_targets(
         db, conditions=conditions, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **common
     )
@@ -182,8 +182,8 @@ def candidates(
     if filters.authority and not filters.standing:
         filters.standing = "listed"
     page_number = _int(page, 1)
-    rows, total = search(db, filters, page_number)
     followed = followed_authorities(db)
+    rows, total = search(db, filters, page_number, followed)
     context = {
         "rows": [(r, standing_map(r, followed)) for r in rows],
         "total": total,
