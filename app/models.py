@@ -3,6 +3,7 @@
 from app.alerts.models import Delivery, DeliveryAttempt, Event, TargetAuthorityStatus, Webhook
 from app.auth.models import ApiKey, AuditRecord
 from app.db import Base
+from app.documents.models import Document, Mention
 from app.lists.models import Change, EntryVersion, ListEntry, RawBlob, Run, Snapshot
 from app.matching.models import Link
 from app.targets.models import Evidence, Program, Target, TargetTag, target_programs
@@ -14,11 +15,13 @@ __all__ = [
     "Change",
     "Delivery",
     "DeliveryAttempt",
+    "Document",
     "EntryVersion",
     "Event",
     "Evidence",
     "Link",
     "ListEntry",
+    "Mention",
     "Program",
     "RawBlob",
     "Run",

@@ -97,6 +97,8 @@ TABLES_TO_EMPTY = (
     "list_entries",
     "runs",
     "snapshots",
+    "mentions",
+    "documents",
     "raw_blobs",
     "evidence",
     "target_tags",
