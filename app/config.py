@@ -15,6 +15,8 @@ OFFICIAL_URLS = {
     "un_sc": "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
     "uk": "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",
     "eu_fsf": "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw",
+    "ca_sema": "https://www.international.gc.ca/world-monde/assets/office_docs/international_relations-relations_internationales/sanctions/sema-lmes.xml",
+    "au_dfat": "https://www.dfat.gov.au/sites/default/files/Australian_Sanctions_Consolidated_List.xlsx",
 }
 
 
@@ -32,6 +34,8 @@ class Settings(BaseSettings):
     un_sc_url: str = OFFICIAL_URLS["un_sc"]
     uk_url: str = OFFICIAL_URLS["uk"]
     eu_fsf_url: str = OFFICIAL_URLS["eu_fsf"]
+    ca_sema_url: str = OFFICIAL_URLS["ca_sema"]
+    au_dfat_url: str = OFFICIAL_URLS["au_dfat"]
 
     # Fetching official lists
     fetch_max_bytes: int = 512 * 1024 * 1024

@@ -6,8 +6,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.alerts.models import EVENT_TYPES
+from app.targets.models import AUTHORITIES
 
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+Authority = Literal[AUTHORITIES]  # type: ignore[valid-type]
 
 
 class WebhookFilters(BaseModel):
@@ -15,7 +17,7 @@ class WebhookFilters(BaseModel):
     programs: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
         default_factory=list, max_length=100
     )
-    authorities: list[Literal["OFAC", "UN", "UK", "EU"]] = Field(default_factory=list, max_length=4)
+    authorities: list[Authority] = Field(default_factory=list, max_length=len(AUTHORITIES))
     tags: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
         default_factory=list, max_length=100
     )

@@ -15,8 +15,16 @@ from typing import Any
 
 ENTRY_KINDS = ("person", "organization", "vessel", "aircraft", "other")
 NAME_QUALITIES = ("strong", "weak", "former")
-SOURCES = ("ofac_sdn", "ofac_cons", "un_sc", "uk", "eu_fsf")
-AUTHORITY_OF_SOURCE = {"ofac_sdn": "OFAC", "ofac_cons": "OFAC", "un_sc": "UN", "uk": "UK", "eu_fsf": "EU"}
+SOURCES = ("ofac_sdn", "ofac_cons", "un_sc", "uk", "eu_fsf", "ca_sema", "au_dfat")
+AUTHORITY_OF_SOURCE = {
+    "ofac_sdn": "OFAC",
+    "ofac_cons": "OFAC",
+    "un_sc": "UN",
+    "uk": "UK",
+    "eu_fsf": "EU",
+    "ca_sema": "CA",  # Canada: SEMA and JVCFOR, one consolidated list
+    "au_dfat": "AU",  # Australia: DFAT Consolidated List
+}
 
 
 @dataclass(frozen=True, order=True)

@@ -20,7 +20,13 @@ from app.db import Base, utcnow
 
 TARGET_KINDS = ("person", "organization", "vessel", "aircraft")
 TARGET_STATUSES = ("candidate", "designated", "delisted", "dropped")
-AUTHORITIES = ("OFAC", "UN", "UK", "EU")
+# US (OFAC), UN Security Council, UK, EU, Canada, Australia: the order every table and report uses.
+AUTHORITIES = ("OFAC", "UN", "UK", "EU", "CA", "AU")
+# What a program is aimed at (app/targets/programs.csv; a program aimed at several names them joined by ";").
+# human_rights and corruption are the Magnitsky themes; country is a country programme; other: cyber,
+# proliferation, narcotics...
+PROGRAM_THEMES = ("human_rights", "corruption", "terrorism", "country", "other")
+MAGNITSKY_THEMES = ("human_rights", "corruption")
 SOURCE_TYPES = ("news_article", "ngo_report", "government_statement", "court_document", "leak", "other")
 ALLEGATIONS = ("human_rights_abuse", "corruption", "terrorism", "attack_on_diplomatic_facility", "other")
 # Admiralty-code source reliability: A completely reliable ... E unreliable, F cannot be judged.
@@ -53,6 +59,12 @@ class Program(Base):
     authority: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(300))
     legal_basis: Mapped[str] = mapped_column(String(500))
+    # One or more of PROGRAM_THEMES joined by ";" (US GLOMAG: "human_rights;corruption").
+    theme: Mapped[str] = mapped_column(String(100), default="other", server_default="other")
+
+    @property
+    def themes(self) -> list[str]:
+        return self.theme.split(";") if self.theme else []
 
 
 class Target(Base):

@@ -14,7 +14,7 @@ from app.auth.service import audit
 from app.context import Actor
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound, PreconditionFailed
-from app.targets.models import Evidence, Program, Target, TargetTag
+from app.targets.models import PROGRAM_THEMES, Evidence, Program, Target, TargetTag
 from app.targets.schemas import EvidenceCreate, TargetCreate, TargetUpdate
 
 PROGRAMS_CSV = Path(__file__).with_name("programs.csv")
@@ -27,16 +27,28 @@ def sync_programs(session: Session) -> int:
     """Insert or refresh the reference programs shipped with the code; returns how many were added."""
     existing = {(p.authority, p.code): p for p in session.scalars(select(Program))}
     added = 0
-    with PROGRAMS_CSV.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            program = existing.get((row["authority"], row["code"]))
-            if program is None:
-                session.add(Program(**row))
-                added += 1
-            else:
-                program.name, program.legal_basis = row["name"], row["legal_basis"]
+    for row in shipped_programs():
+        program = existing.get((row["authority"], row["code"]))
+        if program is None:
+            session.add(Program(**row))
+            added += 1
+        else:
+            program.name, program.legal_basis, program.theme = row["name"], row["legal_basis"], row["theme"]
     session.flush()
     return added
+
+
+def shipped_programs() -> list[dict[str, str]]:
+    """The rows of programs.csv; a theme outside PROGRAM_THEMES is a defect of the file, reported as such."""
+    with PROGRAMS_CSV.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for line, row in enumerate(rows, start=2):
+        unknown = [t for t in row["theme"].split(";") if t not in PROGRAM_THEMES]
+        if unknown:
+            raise ValueError(
+                f"{PROGRAMS_CSV.name} line {line}: theme {row['theme']!r} is not one of {', '.join(PROGRAM_THEMES)}"
+            )
+    return rows
 
 
 def list_programs(session: Session, authority: str | None = None) -> list[Program]:

@@ -29,6 +29,8 @@ def _source_label(source: str) -> str:
         "un_sc": "UN Security Council consolidated list",
         "uk": "UK sanctions list",
         "eu_fsf": "EU financial sanctions file",
+        "ca_sema": "Canadian autonomous sanctions list (SEMA and JVCFOR)",
+        "au_dfat": "Australian DFAT consolidated list",
     }.get(source, source)
 
 
