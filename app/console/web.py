@@ -22,6 +22,7 @@ from app.console import security
 from app.console.security import SAFE_METHODS, SignInRequired, Viewer
 from app.db import utcnow
 from app.errors import ServiceError
+from app.targets import standing
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -75,14 +76,9 @@ def percent(value: float | None) -> str:
     return f"{round(float(value) * 100)}%"
 
 
-LABELS = {"no_list": "no list loaded"}
-
-
-def label(value: Any) -> str:
-    return LABELS.get(str(value), str(value).replace("_", " "))
-
-
-templates.env.filters.update(when=when, ago=ago, duration=duration, percent=percent, label=label)
+templates.env.filters.update(
+    when=when, ago=ago, duration=duration, percent=percent, label=standing.label, standing_mark=standing.mark
+)
 
 
 # ---- rendering --------------------------------------------------------------------------------------------------

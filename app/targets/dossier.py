@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import ServiceError
 from app.targets import service
-from app.targets.models import AUTHORITIES, Evidence, Target
+from app.targets.models import Evidence, Target
+from app.targets.standing import AuthorityStanding, authority_standings
+from app.targets.standing import label as standing_label
 
 SOURCE_TYPE_LABELS = {
     "news_article": "News article",
@@ -68,15 +70,6 @@ class LinkedEntry:
     review_reason: str | None
 
 
-@dataclass(frozen=True)
-class AuthorityStanding:
-    authority: str
-    status: str
-    programs: list[str]
-    listed_on: dt.date | None
-    delisted_on: dt.date | None
-
-
 def linked_entries(session: Session, target_id: int) -> list[LinkedEntry]:
     """Links worth citing: confirmed, automatic and still-open suggestions (a rejected match says nothing)."""
     from app.lists.models import ListEntry
@@ -106,28 +99,8 @@ def linked_entries(session: Session, target_id: int) -> list[LinkedEntry]:
 
 
 def authority_standing(session: Session, target_id: int) -> list[AuthorityStanding]:
-    """One line per authority, in a fixed order; an authority with no row has not listed the candidate."""
-    from app.alerts.models import TargetAuthorityStatus
-
-    rows = {
-        row.authority: row
-        for row in session.scalars(
-            select(TargetAuthorityStatus).where(TargetAuthorityStatus.target_id == target_id)
-        )
-    }
-    out = []
-    for authority in AUTHORITIES:
-        row = rows.get(authority)
-        out.append(
-            AuthorityStanding(
-                authority=authority,
-                status=row.status if row else "not_listed",
-                programs=list(row.programs) if row else [],
-                listed_on=row.listed_on if row else None,
-                delisted_on=row.delisted_on if row else None,
-            )
-        )
-    return out
+    """One line per authority, in a fixed order: listed, delisted, not listed, or no list loaded (unknown)."""
+    return authority_standings(session, [target_id])[target_id]
 
 
 def citation(evidence: Evidence) -> str:
@@ -178,6 +151,7 @@ _environment = jinja2.Environment(
 )
 _environment.filters["long_date"] = _long_date
 _environment.filters["label"] = lambda value: str(value).replace("_", " ")
+_environment.filters["standing_label"] = standing_label
 
 
 def render_html(session: Session, target_id: int, generated_by: str | None = None) -> str:
@@ -259,8 +233,10 @@ DOSSIER_TEMPLATE = """<!doctype html>
   .sha { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; overflow-wrap: anywhere; }
   .retracted { color: #444; border-style: dashed; }
   .status-listed { font-weight: bold; }
+  .status-no_list { color: #555; font-style: italic; }
   .rationale { white-space: pre-wrap; }
   .none { color: #555; font-style: italic; }
+  .note { color: #444; font-size: .9em; }
 </style>
 </head>
 <body>
@@ -369,12 +345,16 @@ DOSSIER_TEMPLATE = """<!doctype html>
     <thead><tr><th scope="col">Authority</th><th scope="col">Status</th><th scope="col">Programs</th>
       <th scope="col">Listed on</th><th scope="col">Delisted on</th></tr></thead>
     <tbody>{% for s in standing %}
-      <tr><td>{{ s.authority }}</td><td class="status-{{ s.status }}">{{ s.status | label }}</td>
+      <tr><td>{{ s.authority }}</td><td class="status-{{ s.standing }}">{{ s.standing | standing_label }}</td>
         <td>{{ s.programs | join(', ') or '—' }}</td>
         <td>{{ s.listed_on.isoformat() if s.listed_on else '—' }}</td>
         <td>{{ s.delisted_on.isoformat() if s.delisted_on else '—' }}</td></tr>
     {% endfor %}</tbody>
   </table>
+  {% if standing | selectattr('standing', 'equalto', 'no_list') | list %}
+  <p class="note">“No list loaded”: the service holds no published list of that authority, so whether it lists
+    the candidate is not known.</p>
+  {% endif %}
 </section>
 </main>
 </body>

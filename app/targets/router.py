@@ -10,6 +10,7 @@ from app.auth.deps import ReadActor, SessionDep, WriteActor
 from app.errors import InvalidInput, PreconditionFailed
 from app.targets import schemas, service
 from app.targets.models import Evidence, Target
+from app.targets.standing import followed_authorities, standing_map
 
 router = APIRouter(prefix="/v1", tags=["targets"])
 
@@ -52,10 +53,12 @@ def present(session: Session, targets: list[Target]) -> list[schemas.TargetOut]:
     ids = [t.id for t in targets]
     counts = service.evidence_counts(session, ids)
     statuses = authority_statuses(session, ids)
+    followed = followed_authorities(session) if targets else set()
     return [
         schemas.TargetOut(
             **service.target_to_dict(t),
             authority_status=statuses.get(t.id, []),
+            standing=standing_map(statuses.get(t.id, []), followed),
             evidence_count=counts.get(t.id, 0),
             created_at=t.created_at,
             updated_at=t.updated_at,

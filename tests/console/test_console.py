@@ -10,7 +10,7 @@ from app.auth.models import ApiKey, AuditRecord
 from app.console import security
 from app.console.security import COOKIE_NAME
 from app.matching.models import Link
-from app.targets.models import Evidence, Target
+from app.targets.models import AUTHORITIES, Evidence, Target
 from tests.console.conftest import ARTICLE_URL, FAYYAD_QUOTE, csrf_token, sign_in
 
 
@@ -259,11 +259,14 @@ def test_coverage_shows_that_the_uk_has_not_followed_the_us(client, keys, seed, 
     csv_response = client.get("/console/coverage.csv?gaps=1")
     assert csv_response.headers["content-type"].startswith("text/csv")
     lines = csv_response.text.strip().splitlines()
-    assert lines[0] == "id,name,kind,programs,OFAC,UN,UK,EU,listed_by,not_yet_listed_by"
+    assert lines[0] == ",".join(
+        ["id", "name", "kind", "programs", *AUTHORITIES, "listed_by", "not_yet_listed_by"]
+    )
     row = lines[1].split(",")
     assert row[:3] == [str(seed.kataib.id), "Kataib Hezbollah", "organization"]
     assert sorted(row[3].split(";")) == ["FTO", "SDGT"]
-    assert row[4:] == ["listed", "no_list", "not_listed", "no_list", "OFAC", "UK"]
+    known = {"OFAC": "listed", "UK": "not_listed"}
+    assert row[4:] == [*(known.get(a, "no_list") for a in AUTHORITIES), "OFAC", "UK"]
 
 
 # ---- scopes -----------------------------------------------------------------------------------------------------
@@ -533,16 +536,11 @@ def test_the_standing_filter_in_sql_agrees_with_each_candidates_standing(db, see
     """The candidates table filters on standings in the database (no scan cap): for every authority (and none)
     and every standing, it returns exactly the candidates whose standing, as their own page shows it, is that."""
     from app.alerts.models import TargetAuthorityStatus
-    from app.console.views.candidates import (
-        STANDINGS,
-        Filters,
-        followed_authorities,
-        search,
-        standing_map,
-    )
+    from app.console.views.candidates import Filters, search
     from app.targets.models import AUTHORITIES
     from app.targets.router import present
     from app.targets.service import list_targets
+    from app.targets.standing import STANDINGS, followed_authorities
 
     load_a_uk_list(db)
     # one candidate delisted by the UN, another listed by the UK, so that every standing occurs
@@ -550,7 +548,7 @@ def test_the_standing_filter_in_sql_agrees_with_each_candidates_standing(db, see
     db.add(TargetAuthorityStatus(target_id=seed.taqi.id, authority="UK", status="listed"))
     db.flush()
     followed = followed_authorities(db)
-    everyone = {row.name: standing_map(row, followed) for row in present(db, list_targets(db, limit=100)[0])}
+    everyone = {row.name: row.standing for row in present(db, list_targets(db, limit=100)[0])}
     seen = set()
     for authority in ("", *AUTHORITIES):
         for standing in STANDINGS:

@@ -27,8 +27,6 @@ from app.console.web import (
     render,
 )
 from app.errors import InvalidInput
-from app.lists.models import Snapshot
-from app.lists.records import AUTHORITY_OF_SOURCE
 from app.targets import bulk, dossier, service
 from app.targets.bulk import CSV_COLUMNS
 from app.targets.models import (
@@ -42,11 +40,11 @@ from app.targets.models import (
 )
 from app.targets.router import present
 from app.targets.schemas import EvidenceCreate, TargetCreate
+from app.targets.standing import STANDINGS, followed_authorities
 
 router = APIRouter(route_class=ConsoleRoute)
 
 PAGE_SIZE = 50
-STANDINGS = ("listed", "not_listed", "delisted", "no_list")
 EVIDENCE_FIELDS = (
     "source_type",
     "title",
@@ -97,25 +95,8 @@ class Filters:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
-def followed_authorities(db: Session) -> set[str]:
-    """Authorities with at least one list the service holds a current snapshot of."""
-    sources = db.scalars(select(Snapshot.source).where(Snapshot.status == "current").distinct())
-    return {AUTHORITY_OF_SOURCE[source] for source in sources}
-
-
-def standing_map(row: Any, followed: Collection[str]) -> dict[str, str]:
-    """A candidate's standing with each authority. "Not listed" is only known where the authority's list is
-    loaded (``followed``); elsewhere it is "no_list"."""
-    found = {s.authority: s.status for s in row.authority_status}
-    standing = {}
-    for authority in AUTHORITIES:
-        status = found.get(authority, "not_listed")
-        standing[authority] = "no_list" if status == "not_listed" and authority not in followed else status
-    return standing
-
-
 def standing_condition(authority: str, standing: str, followed: Collection[str]) -> ColumnElement[bool]:
-    """The SQL form of standing_map's answer: candidates whose standing with ``authority`` (with any authority
+    """The SQL form of the standings (app.targets.standing): candidates whose standing with ``authority`` (with any authority
     when empty; with none for "not_listed") is ``standing``."""
 
     def has(authority: str, *statuses: str) -> ColumnElement[bool]:
@@ -185,7 +166,7 @@ def candidates(
     followed = followed_authorities(db)
     rows, total = search(db, filters, page_number, followed)
     context = {
-        "rows": [(r, standing_map(r, followed)) for r in rows],
+        "rows": [(r, r.standing) for r in rows],
         "total": total,
         "filters": filters,
         "page": page_number,
@@ -434,7 +415,7 @@ def _candidate_page(
     context = {
         "target": target,
         "row": row,
-        "standing": standing_map(row, followed_authorities(db)),
+        "standing": row.standing,
         "evidence": evidence,
         "links": links,
         "timeline": timeline(db, target_id, [e.id for e in evidence], [item["link"].id for item in links]),

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from app.auth.deps import SessionDep
-from app.console.views.candidates import STANDINGS, followed_authorities, standing_map
 from app.console.web import ConsoleRoute, ReaderDep, query_string, render
 from app.targets import service
 from app.targets.models import AUTHORITIES
 from app.targets.router import present
+from app.targets.standing import STANDINGS
 
 router = APIRouter(route_class=ConsoleRoute)
 MAX_ROWS = 5000
@@ -57,11 +57,8 @@ class CoverageFilters:
 
 def coverage_rows(db: Session, filters: CoverageFilters) -> list[CoverageRow]:
     items, _ = service.list_targets(db, program=filters.program or None, limit=MAX_ROWS)
-    followed = followed_authorities(db)
     rows = [
-        CoverageRow(
-            id=t.id, name=t.name, kind=t.kind, programs=t.programs, standing=standing_map(t, followed)
-        )
+        CoverageRow(id=t.id, name=t.name, kind=t.kind, programs=t.programs, standing=t.standing)
         for t in present(db, items)
     ]
     if filters.authority:
