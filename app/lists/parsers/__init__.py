@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from app.lists.parsers import eu, ofac_advanced, ofac_csv, ofac_xml, uk, un
+from app.lists.parsers import australia, canada, eu, ofac_advanced, ofac_csv, ofac_xml, uk, un
 from app.lists.parsers.common import (
     MAX_XML_PROLOG_BYTES,
     ZIP_READ_ERRORS,
@@ -29,7 +29,13 @@ FORMATS: dict[str, list[str]] = {
     "un_sc": [un.FORMAT],
     "uk": [uk.FCDO_XML, uk.OFSI_XLSX, uk.OFSI_CSV, uk.FCDO_ODS],
     "eu_fsf": [eu.FORMAT],
+    "ca_sema": [canada.FORMAT],
+    "au_dfat": [australia.FORMAT],
 }
+
+# An xlsx file is told apart by the list it is published as: OFSI's ConList or DFAT's Consolidated List.
+_XLSX = "xlsx"
+_XLSX_FORMAT_OF_SOURCE = {"au_dfat": australia.FORMAT}
 
 _PARSERS: dict[str, Callable[[str, Path], Publication]] = {
     ofac_csv.FORMAT: ofac_csv.parse,
@@ -41,6 +47,8 @@ _PARSERS: dict[str, Callable[[str, Path], Publication]] = {
     uk.FCDO_XML: uk.parse_fcdo_xml,
     uk.FCDO_ODS: uk.parse_fcdo_ods,
     eu.FORMAT: eu.parse,
+    canada.FORMAT: canada.parse,
+    australia.FORMAT: australia.parse,
 }
 
 _XML_FORMAT_OF_ROOT = {
@@ -49,6 +57,7 @@ _XML_FORMAT_OF_ROOT = {
     un.ROOT: un.FORMAT,
     "Designations": uk.FCDO_XML,
     eu.ROOT: eu.FORMAT,
+    canada.ROOT: canada.FORMAT,
 }
 
 
@@ -87,7 +96,7 @@ def _detect(path: Path) -> str:
     ):
         raise fail(f"{path.name} is a damaged zip file (truncated or corrupt: no zip directory at its end)")
     if suffix == ".xlsx":
-        return uk.OFSI_XLSX
+        return _XLSX
     if suffix == ".ods":
         return uk.FCDO_ODS
     if zipfile.is_zipfile(path):
@@ -98,7 +107,7 @@ def _detect(path: Path) -> str:
             if "content.xml" in names and "mimetype" in names:
                 return uk.FCDO_ODS
             if "xl/workbook.xml" in names:
-                return uk.OFSI_XLSX
+                return _XLSX
             xml_names = [name for name in names if name.lower().endswith(".xml")]
             if len(xml_names) == 1:
                 try:
@@ -130,6 +139,8 @@ def detect_format(source: str, path: Path) -> str:
         found = _detect(path)
     except OSError as exc:
         raise fail(f"{path.name} cannot be read: {exc}") from None
+    if found == _XLSX:
+        found = _XLSX_FORMAT_OF_SOURCE.get(source, uk.OFSI_XLSX)
     if found not in FORMATS[source]:
         raise fail(
             f"{path.name} is in the {found} format, which is not a format of the {source} list "
