@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.alerts.router import router as alerts_router
+from app.api_docs import install_api_docs
 from app.auth.router import router as auth_router
 from app.config import get_settings
 from app.db import get_engine
@@ -29,8 +30,15 @@ RFC 9457 problem details (`application/problem+json`).
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="sanctrack", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="sanctrack",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,  # /docs and /redoc: install_api_docs, from local assets
+        redoc_url=None,
+    )
     install_problem_handlers(app)
+    install_api_docs(app)
     for router in (auth_router, targets_router, lists_router, matching_router, alerts_router):
         app.include_router(router)
     if settings.demo_receiver:

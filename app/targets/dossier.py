@@ -225,8 +225,12 @@ DOSSIER_TEMPLATE = """<!doctype html>
   table { width: 100%; border-collapse: collapse; font-size: .92em; }
   th, td { text-align: left; vertical-align: top; border-bottom: 1px solid #bbb; padding: .3em .4em; }
   th { background: #eee; }
-  .evidence { border: 1px solid #999; border-radius: 3px; padding: .6em .8em; margin: 0 0 .9em;
-              break-inside: avoid; }
+  /* Content flows from page to page: a record may continue on the next page between its parts (never inside
+     one, and never right after its heading), so page 1 is not left half empty before a long record. */
+  p, blockquote, li { orphans: 3; widows: 3; }
+  .evidence { border: 1px solid #999; border-radius: 3px; padding: .6em .8em; margin: 0 0 .9em; }
+  .evidence > p, .evidence > blockquote, dl.facts, tr { break-inside: avoid; }
+  .evidence > h3 { break-after: avoid; }
   blockquote { margin: .5em 0; padding: .3em .8em; border-left: 3px solid #333; background: #f4f4f4;
                white-space: pre-wrap; }
   .citation { font-size: .92em; overflow-wrap: anywhere; }
