@@ -16,6 +16,17 @@ from app.lists.records import Identifier, Name
 from tests.lists.conftest import by_id
 
 
+def fcdo_summary_ids(data_dir: Path) -> list[tuple[str, str]]:
+    """(Unique ID, OFSI Group ID or "") of every row of the FCDO summary ODS, read from its content.xml by regex."""
+    content = zipfile.ZipFile(data_dir / "uk/fcdo_sanctions_list_summary_2025-08-11.ods").read("content.xml")
+    found = re.findall(
+        rb"<table:table-row[^>]*>\s*<table:table-cell[^>]*>\s*<text:p>([A-Z]{3}\d{4})</text:p>\s*</table:table-cell>"
+        rb"\s*<table:table-cell[^>]*?(?:/>|>\s*(?:<text:p>\s*(\d*)\s*</text:p>)?\s*</table:table-cell>)",
+        content,
+    )
+    return [(uid.decode(), group.decode()) for uid, group in found]
+
+
 def xlsx_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and data rows of an OFSI workbook, read with calamine directly."""
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
@@ -91,11 +102,16 @@ def test_fcdo_xml(parsed, data_dir: Path) -> None:
     publication = parsed("uk", "uk/fcdo_sanctions_list_2026-03-26_first7.xml")
     assert publication.format == "fcdo_xml"
     assert publication.published == dt.date(2026, 3, 26)
+    # Each of the 7 designations carries its OFSI Group ID: that is its list id, as in the OFSI file.
     assert [e.list_id.encode() for e in publication.entries] == re.findall(
-        rb"<UniqueID>([^<]+)</UniqueID>", raw
+        rb"<OFSIGroupID>([^<]+)</OFSIGroupID>", raw
     )
+    assert [ref for e in publication.entries for ref in e.extra["uk_sanctions_list_ref"]] == [
+        unique_id.decode() for unique_id in re.findall(rb"<UniqueID>([^<]+)</UniqueID>", raw)
+    ]
     entries = by_id(publication)
-    exchange = entries["AFG0001"]
+    exchange = entries["12703"]
+    assert exchange.extra["uk_sanctions_list_ref"] == ["AFG0001"]
     assert exchange.kind == "organization"
     assert exchange.name == "HAJI KHAIRULLAH HAJI SATTAR MONEY EXCHANGE"
     assert Name("حاجی خيرالله و حاجی ستار صرافی", "strong", "Arab") in exchange.names
@@ -105,7 +121,7 @@ def test_fcdo_xml(parsed, data_dir: Path) -> None:
         raw.index(b"<UniqueID>AFG0001") : raw.index(b"</Designation>", raw.index(b"<UniqueID>AFG0001"))
     ]
     assert len(exchange.addresses) == block.count(b"<Address>")
-    akhund = entries["AFG0006"]
+    akhund = entries["7172"]  # AFG0006
     assert akhund.name == "MOHAMMAD HASSAN AKHUND"
     assert sorted(akhund.birth_dates) == [
         "1945",
@@ -127,19 +143,32 @@ def test_fcdo_xml(parsed, data_dir: Path) -> None:
 
 
 def test_fcdo_summary_ods(parsed, data_dir: Path) -> None:
-    content = zipfile.ZipFile(data_dir / "uk/fcdo_sanctions_list_summary_2025-08-11.ods").read("content.xml")
-    ids = re.findall(
-        rb"<table:table-row[^>]*>\s*<table:table-cell[^>]*>\s*<text:p>([A-Z]{3}\d{4})</text:p>", content
-    )
+    # Each row's Unique ID and OFSI Group ID (a cell that may hold only whitespace), read without the parser.
+    rows = fcdo_summary_ids(data_dir)
+    assert len(rows) == 5302
     publication = parsed("uk", "uk/fcdo_sanctions_list_summary_2025-08-11.ods")
     assert publication.format == "fcdo_ods"
     assert publication.published is None  # the summary states no publication date
-    assert sorted(entry.list_id.encode() for entry in publication.entries) == sorted(ids)
-    entry = by_id(publication)["AFG0001"]
+    # Keyed as the OFSI list keyed them: by Group ID where given, else by Unique ID; one entry per key.
+    assert sorted(entry.list_id for entry in publication.entries) == sorted(
+        {group or uid for uid, group in rows}
+    )
+    assert sorted(
+        ref for entry in publication.entries for ref in entry.extra["uk_sanctions_list_ref"]
+    ) == sorted(uid for uid, _ in rows)
+    entry = by_id(publication)["12703"]
+    assert entry.extra["uk_sanctions_list_ref"] == ["AFG0001"]
     assert entry.name == "HAJI KHAIRULLAH HAJI SATTAR MONEY EXCHANGE"
     assert entry.programs == ["Afghanistan"]
     assert entry.listed_on == "2012-06-29"
+    # A designation without an OFSI Group ID (made after the ConList closed) keeps its FCDO id.
+    assert by_id(publication)["DPR0075"].name == "Petrel 8"
     # Two designations are published without a name: kept, and counted.
-    nameless = [entry.list_id for entry in publication.entries if not entry.names]
+    nameless = [
+        ref
+        for entry in publication.entries
+        if not entry.names
+        for ref in entry.extra["uk_sanctions_list_ref"]
+    ]
     assert "BEL0174" in nameless
     assert publication.unmapped["entry.no_name"] == len(nameless)

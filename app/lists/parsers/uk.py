@@ -3,8 +3,17 @@ or as its 8-column summary spreadsheet (ODS).
 
 OFSI writes one row per name; the rows of one designation share a Group ID, which is the entry's list id, and their
 names, dates of birth, nationalities... are merged. The first line(s) say "Last Updated,<date>": the publication
-date. The FCDO XML has one <Designation> per entry, identified by its UniqueID ("AFG0001"). The ODS summary only has
-the id, one name, the regime, the type and the designation date, and states no publication date.
+date. The FCDO XML has one <Designation> per regime a person or entity is designated under, identified by its
+UniqueID ("AFG0001"). The ODS summary only has the id, one name, the regime, the type and the designation date, and
+states no publication date.
+
+One UK list, whichever file it came from. Since 28 January 2026 the FCDO list is the only official UK list; a
+deployment that followed the OFSI ConList and now follows the FCDO file must see the same entries, not a mass
+delisting followed by thousands of new designations. So an FCDO designation that carries an OFSI Group ID is keyed
+by it, and the designations sharing one (a person OFSI listed once under two regimes, such as "BEL0005 and GHR0055")
+are merged into one entry, with both regimes, as OFSI published it. A designation without an OFSI Group ID (those
+made after the ConList closed) is keyed by its FCDO UniqueID. Group IDs are numbers and UniqueIDs start with
+letters, so the two never collide. The UniqueIDs of an entry are in ``extra["uk_sanctions_list_ref"]``.
 """
 
 from __future__ import annotations
@@ -384,7 +393,7 @@ def parse_fcdo_xml(source: str, path: Path) -> Publication:
         drafts.append(_fcdo_entry(source, record, publication, where))
     if publication.published is None:
         raise fail(f"{where}: no <DateGenerated>: the publication date is missing")
-    return finish(publication, drafts, where)
+    return finish(publication, _one_entry_per_ofsi_group(drafts), where)
 
 
 def _fcdo_entry(source: str, record: etree._Element, publication: Publication, where: str) -> EntryDraft:
@@ -397,6 +406,7 @@ def _fcdo_entry(source: str, record: etree._Element, publication: Publication, w
         publication.note_unmapped("kind.unknown", type_text)
         kind = "other"
     draft = EntryDraft(source=source, list_id=unique_id, kind=kind)
+    draft.add_extra("uk_sanctions_list_ref", unique_id)
     primary_set = False
     for name_element in record.iterfind("Names/Name"):
         full = " ".join(
@@ -517,6 +527,37 @@ def _fcdo_individual(individual: etree._Element, draft: EntryDraft, publication:
         )
 
 
+def _one_entry_per_ofsi_group(designations: list[EntryDraft]) -> list[EntryDraft]:
+    """FCDO designations keyed as the OFSI ConList keyed them (see the module docstring): by OFSI Group ID where
+    one is given, designations sharing it merged in file order; by FCDO UniqueID otherwise."""
+    entries: dict[str, EntryDraft] = {}
+    for designation in designations:
+        group_ids = designation.extra.get("ofsi_group_id") or []
+        key = group_ids[0] if group_ids else designation.list_id
+        designation.list_id = key
+        entry = entries.get(key)
+        if entry is None:
+            entries[key] = designation
+        else:
+            _merge_designation(entry, designation)
+    return list(entries.values())
+
+
+def _merge_designation(entry: EntryDraft, other: EntryDraft) -> None:
+    for name in other.names:
+        entry.add_name(name)
+    for attribute in ("birth_dates", "birth_places", "nationalities", "citizenships", "identifiers", "addresses",
+                      "programs", "links"):  # fmt: skip
+        for value in getattr(other, attribute):
+            entry.add(attribute, value)
+    entry.set_listed_on(other.listed_on)
+    if other.remarks and other.remarks not in (entry.remarks or ""):
+        entry.remarks = f"{entry.remarks}\n{other.remarks}" if entry.remarks else other.remarks
+    for key, values in other.extra.items():
+        for value in values:
+            entry.add_extra(key, value)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # FCDO summary spreadsheet (ODS)
 
@@ -597,6 +638,7 @@ def parse_fcdo_ods(source: str, path: Path) -> Publication:
             publication.note_unmapped("kind.unknown", type_text)
             kind = "other"
         draft = EntryDraft(source=source, list_id=unique_id, kind=kind)
+        draft.add_extra("uk_sanctions_list_ref", unique_id)
         draft.add_name(make_name(name))
         draft.add("programs", regime)
         draft.set_listed_on(parse_date(designated))
@@ -607,7 +649,7 @@ def parse_fcdo_ods(source: str, path: Path) -> Publication:
         drafts.append(draft)
     if header is None:
         raise fail(f"{where}: the spreadsheet is empty")
-    return finish(publication, drafts, where)
+    return finish(publication, _one_entry_per_ofsi_group(drafts), where)
 
 
 __all__ = [
