@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     match_threshold: float = 0.80
     auto_link_threshold: float = 0.95
 
+    # Documents read by the service (app/documents): a URL's body is read up to this size within this time; private
+    # and loopback addresses are refused unless allowed (tests, a self-hosted setup reading an intranet).
+    document_max_bytes: int = 20 * 1024 * 1024
+    document_fetch_timeout_seconds: float = 30.0
+    document_allow_private: bool = False
+
     # Webhooks
     webhook_allow_private: bool = False
     # Mount the demo's own webhook receiver (app/demo_receiver.py); 'sanctrack demo' turns it on for itself.

@@ -13,6 +13,7 @@ from app.api_docs import install_api_docs
 from app.auth.router import router as auth_router
 from app.config import get_settings
 from app.db import get_engine
+from app.documents.router import router as documents_router
 from app.errors import install_problem_handlers
 from app.lists.router import router as lists_router
 from app.matching.router import router as matching_router
@@ -39,7 +40,14 @@ def create_app() -> FastAPI:
     )
     install_problem_handlers(app)
     install_api_docs(app)
-    for router in (auth_router, targets_router, lists_router, matching_router, alerts_router):
+    for router in (
+        auth_router,
+        targets_router,
+        lists_router,
+        matching_router,
+        alerts_router,
+        documents_router,
+    ):
         app.include_router(router)
     if settings.demo_receiver:
         from app.demo_receiver import router as demo_receiver_router

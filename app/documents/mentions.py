@@ -387,7 +387,7 @@ def _classify(chunk: _Chunk, common: frozenset[str] | set[str]) -> tuple[str | N
     return None, True
 
 
-def _fold(name: str) -> str:
+def fold(name: str) -> str:
     """The form two spellings of one name share here: no case, no particles or articles, letters only."""
     words = [_key(w) for w in re.split(r"[\s-]+", name)]
     kept = [w for w in words if w not in word_list("particles.txt") and w != "the"]
@@ -406,7 +406,7 @@ def _group(found: list[Found]) -> list[Found]:
         if lone_word and len(re.split(r"[\s-]+", item.names[0])) == 1:
             lone.append(item)
             continue
-        keys = [_fold(n) for n in item.names]
+        keys = [fold(n) for n in item.names]
         target = next((by_key[k] for k in keys if k in by_key), None)
         if target is None:
             grouped.append(item)
@@ -414,7 +414,7 @@ def _group(found: list[Found]) -> list[Found]:
         else:
             target.occurrences += item.occurrences
             for name in item.names:
-                if _fold(name) not in {_fold(n) for n in target.names}:
+                if fold(name) not in {fold(n) for n in target.names}:
                     target.names.append(name)
             if target.kind is None:
                 target.kind = item.kind
@@ -422,15 +422,15 @@ def _group(found: list[Found]) -> list[Found]:
         for key in keys:
             by_key.setdefault(key, target)
     for item in lone:
-        word = _fold(item.names[0])
+        word = fold(item.names[0])
         owner = next(
             (
                 g
                 for g in grouped
                 if g.kind == "person"
-                and _fold(g.names[0].split()[-1]) == word
+                and fold(g.names[0].split()[-1]) == word
                 or g.kind == "organization"
-                and _fold(g.names[0].split()[0]) == word
+                and fold(g.names[0].split()[0]) == word
             ),
             None,
         )
