@@ -15,11 +15,12 @@ regulation. The list id is built from those three, each reduced to a form that d
 list writes them changes between publications:
 
 * **regime code**: the English half of the ``Country`` label (before the first "/"), accents removed, case
-  folded, punctuation and bracketed text dropped, words "special economic measures", "regulations"... ignored, then
-  looked up in ``canada_regimes.csv`` ("Russia / Russie" -> ``RUSSIA``, "Myanmar (Burma)" or "Burma" ->
-  ``MYANMAR``, "Justice for Victims of Corrupt Foreign Officials Regulations (JVCFOR) / ..." -> ``JVCFOR``). A
-  label not in the table gets its words in capitals joined by "-" (still stable under spacing, case, accents and
-  punctuation) and is counted as unmapped (``regime.unknown``) so that the table can be completed.
+  folded, punctuation dropped, the words "special economic measures", "regulations"... ignored, then looked up in
+  ``canada_regimes.csv``: an acronym in brackets first, then the words outside brackets, then those inside
+  ("Russia / Russie" and "Special Economic Measures (Russia) Regulations" -> ``RUSSIA``, "Myanmar (Burma)" or
+  "Burma" -> ``MYANMAR``, "Justice for Victims of Corrupt Foreign Officials Regulations (JVCFOR) / ..." ->
+  ``JVCFOR``). A label not in the table gets its words in capitals joined by "-" (still stable under spacing, case,
+  accents and punctuation) and is counted as unmapped (``regime.unknown``) so that the table can be completed.
 * **schedule and part**: the numbers in ``Schedule`` with the words "Schedule" and "Part" ignored: "Schedule 1,
   Part 1", "1, Part 1", "1,Part 1" and "Part 1" are all schedule 1, part 1 (a part without a schedule number is in
   schedule 1); "1, 2" (the word "Part" dropped) is schedule 1, part 2; "1.1" alone is schedule 1.1, no part.
@@ -129,19 +130,26 @@ def _alias_words() -> tuple[dict[str, str], frozenset[str]]:
 def regime_of(label: str) -> Regime:
     """The stable code of a regime label as the list writes it (see the module docstring)."""
     table = _regime_table()
-    english = re.split(r"\s*/\s*", clean(label), maxsplit=1)[0]
-    # An acronym in brackets names the regulation itself: "... Regulations (JVCFOR)".
-    for acronym in re.findall(r"\(\s*([A-Za-z]{3,})\s*\)", english):
-        found = table.get(acronym.casefold())
-        if found:
+    english = clean(re.split(r"\s*/\s*", clean(label), maxsplit=1)[0]).rstrip(" .")
+    bracketed = re.findall(r"\(([^()]*)\)", english)
+
+    def key(text: str) -> str:
+        return " ".join(word for word in _words(text) if word not in _REGIME_FILLER)
+
+    outside = key(re.sub(r"\([^()]*\)", " ", english))
+    # Tried in turn: an acronym in brackets naming the regulation ("... Regulations (JVCFOR)"), the words outside
+    # brackets ("Myanmar (Burma)"), the words inside them ("Special Economic Measures (Russia) Regulations"), all.
+    for candidate in [
+        *(key(text) for text in bracketed if text.strip().isupper()),
+        outside,
+        *map(key, bracketed),
+        key(english),
+    ]:
+        found = table.get(candidate)
+        if candidate and found:
             return found
-    without_brackets = re.sub(r"\([^()]*\)", " ", english)
-    words = [word for word in _words(without_brackets) if word not in _REGIME_FILLER]
-    key = " ".join(words)
-    found = table.get(key)
-    if found:
-        return found
-    return Regime("-".join(words).upper() or "UNKNOWN", clean(english), None, False)
+    words = (outside or " ".join(map(key, bracketed)) or key(english)).split()
+    return Regime("-".join(words).upper() or "UNKNOWN", english, None, False)
 
 
 def schedule_key(text: str) -> tuple[str, str | None]:
