@@ -6,28 +6,36 @@ defensively: an unknown shape is shown as text rather than breaking the page.
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from app.matching.score import QUALITY_FACTOR
 
-FEATURE_LABELS = {
-    "name": "Name",
-    "names": "Name",
-    "birth_date": "Date of birth",
-    "birth_dates": "Date of birth",
-    "nationality": "Nationality",
-    "nationalities": "Nationality",
-    "identifier": "Identifier",
-    "identifiers": "Identifier",
-    "birth_place": "Place of birth",
-    "kind": "Kind",
-    "program": "Program",
-    "programs": "Program",
-    "address": "Address",
-    "country": "Country",
-}
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    label: str
+    group: str  # name: about the names, shown whenever it moved the score; record: a fact both sides may give
+    mentions: tuple[str, ...]  # how a corroboration or contradiction about it begins ("born", "nationality")
+
+
+def _load_features(path: Path) -> dict[str, FeatureInfo]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            row["feature"]: FeatureInfo(
+                row["label"], row["group"], tuple(m for m in row["mentions"].split(";") if m)
+            )
+            for row in csv.DictReader(handle)
+        }
+
+
+FEATURES = _load_features(Path(__file__).with_name("explain_features.csv"))
+FEATURE_LABELS = {name: info.label for name, info in FEATURES.items()}
+# Below this a contribution rounds to +0.00 and tells the reviewer nothing.
+NEGLIGIBLE = 0.005
 
 
 @dataclass
@@ -39,8 +47,17 @@ class TokenPair:
 
 @dataclass
 class Feature:
+    """What one feature added to the match score (negative: took away), and why where the explanation says."""
+
     name: str
-    score: float | None
+    contribution: float
+    verdict: str | None = None  # agrees, disagrees (a record fact both sides gave), or None (the names)
+    detail: str | None = None  # the corroboration or contradiction it rests on
+    share: float = 0.0  # its size against the largest contribution shown, 0..1, for the bar
+
+    @property
+    def signed(self) -> str:
+        return f"{'+' if self.contribution >= 0 else '−'}{abs(self.contribution):.2f}"
 
 
 @dataclass
@@ -55,6 +72,17 @@ class Explanation:
     corroborations: list[str] = field(default_factory=list)
     contradictions: list[str] = field(default_factory=list)
     other: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def other_corroborations(self) -> list[str]:
+        """Those not already shown beside the feature they are about."""
+        shown = {f.detail for f in self.features}
+        return [c for c in self.corroborations if c not in shown]
+
+    @property
+    def other_contradictions(self) -> list[str]:
+        shown = {f.detail for f in self.features}
+        return [c for c in self.contradictions if c not in shown]
 
     @property
     def empty(self) -> bool:
@@ -138,17 +166,54 @@ def explain(raw: dict[str, Any] | None) -> Explanation:
                         _number(token.get("similarity")),
                     )
                 )
-    features = raw.get("features")
-    if isinstance(features, dict):
-        for key, value in sorted(features.items(), key=lambda kv: -(_number(kv[1]) or 0)):
-            out.features.append(
-                Feature(FEATURE_LABELS.get(key, key.replace("_", " ").capitalize()), _number(value))
-            )
     out.corroborations = [_sentence(c) for c in raw.get("corroborations") or []]
     out.contradictions = [_sentence(c) for c in raw.get("contradictions") or []]
+    features = raw.get("features")
+    if isinstance(features, dict):
+        out.features = _features(features, out.corroborations, out.contradictions)
     out.other = {
         k: v for k, v in raw.items() if k not in ("names", "features", "corroborations", "contradictions")
     }
+    return out
+
+
+def _feature_of(sentence: str) -> str | None:
+    """The feature a corroboration or contradiction is about, by how it begins (the longest known beginning)."""
+    text = sentence.lower()
+    found = [(len(m), name) for name, info in FEATURES.items() for m in info.mentions if text.startswith(m)]
+    return max(found)[1] if found else None
+
+
+def _features(raw: dict[str, Any], corroborations: list[str], contradictions: list[str]) -> list[Feature]:
+    """Each feature's contribution, labelled. A fact (birth date, nationality...) is shown only where both sides
+    gave it, as an agreement or a disagreement with the sentence that says so; a name feature whenever it moved
+    the score. A feature that did not apply shows nothing."""
+    said: dict[str, tuple[str, str]] = {}
+    for verdict, sentences in (("agrees", corroborations), ("disagrees", contradictions)):
+        for sentence in sentences:
+            feature = _feature_of(sentence)
+            if feature is not None:
+                said.setdefault(FEATURES[feature].label, (verdict, sentence))
+    shown: dict[str, Feature] = {}
+    for key, value in raw.items():
+        contribution = _number(value)
+        if contribution is None:
+            continue
+        info = FEATURES.get(key)
+        label = info.label if info else key.replace("_", " ").capitalize()
+        verdict, detail = said.get(label, (None, None))
+        if info is not None and info.group == "record" and verdict is None:
+            continue  # a fact one side did not give: it neither agrees nor disagrees
+        if abs(contribution) < NEGLIGIBLE and verdict is None:
+            continue
+        if label in shown:  # several features under one label (identifier, identifier_conflict): one line
+            shown[label].contribution += contribution
+            continue
+        shown[label] = Feature(label, contribution, verdict, detail)
+    out = sorted(shown.values(), key=lambda f: -abs(f.contribution))
+    largest = max((abs(f.contribution) for f in out), default=0.0)
+    for f in out:
+        f.share = abs(f.contribution) / largest if largest else 0.0
     return out
 
 

@@ -72,10 +72,10 @@ def test_review_designation_and_alerts_in_the_console(
 
     # An evidence record, through the candidate page's form (open while there is no evidence).
     page.fill("#ev-title", EVIDENCE_TITLE)
-    page.select_option("#ev-source-type", index=0)
+    page.select_option("#ev-source_type", index=0)
     page.fill("#ev-publisher", "U.S. Department of the Treasury")
     page.fill("#ev-url", EVIDENCE_URL)
-    page.fill("#ev-published-on", "2019-12-06")
+    page.fill("#ev-published_on", "2019-12-06")
     page.fill("#ev-excerpt", "Falih al-Fayyadh ... was designated pursuant to E.O. 13818.")
     page.click("#add-evidence-submit")
     page.wait_for_url(re.compile(rf".*/console/candidates/{target_id}(#.*)?$"))

@@ -311,8 +311,15 @@ def seed_data(db: Session) -> Seed:
                 "similarity": 0.94,
                 "tokens": [["faleh", "falih", 0.9], ["fayyad", "fayyadh", 0.95]],
             },
-            "features": {"name": 0.94, "birth_date": 1.0, "nationality": 1.0},
-            "corroborations": ["born 1956 on both", "nationality IQ on both"],
+            # What each feature added to the score, as the scorer stores it.
+            "features": {
+                "name": 0.94,
+                "birth_date": 0.04,
+                "nationality": 0.03,
+                "kind": 0.0,
+                "identifier": 0.0,
+            },
+            "corroborations": ["born 1956, listed 1956 (same year)", "nationality IQ on both"],
             "contradictions": [],
         },
     )
@@ -334,7 +341,7 @@ def seed_data(db: Session) -> Seed:
                 "similarity": 1.0,
                 "tokens": [["kataib", "kataib", 1.0], ["hezbollah", "hezbollah", 1.0]],
             },
-            "features": {"name": 1.0, "kind": 1.0},
+            "features": {"name": 1.0, "birth_date": 0.0, "nationality": 0.0, "kind": 0.0, "identifier": 0.0},
             "corroborations": [],
             "contradictions": [],
         },

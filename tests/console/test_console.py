@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import select
 
@@ -198,7 +199,8 @@ def test_candidate_page_shows_evidence_links_explanation_and_history(client, key
     page = client.get(f"/console/candidates/{seed.fayyad.id}").text
     assert FAYYAD_QUOTE in page and ARTICLE_URL in page and "Michael Knights" in page
     assert "AL-FAYYADH, Falih" in page and "94% alike" in page  # which name met which
-    assert "born 1956 on both" in page and "nationality IQ on both" in page  # what corroborated
+    # what corroborated
+    assert "born 1956, listed 1956 (same year)" in page and "nationality IQ on both" in page
     assert "Evidence added" in page and "Candidate created" in page  # the history
     kataib = client.get(f"/console/candidates/{seed.kataib.id}").text
     assert "Designated" in kataib and "SDGT, FTO" in kataib and "confirmed" in kataib
@@ -386,7 +388,13 @@ def test_evidence_form_errors_are_shown_next_to_the_fields(client, keys, seed, d
         },
     )
     assert response.status_code == 422
-    assert 'id="url-error"' in response.text and 'id="published_on-error"' in response.text
+    assert 'id="ev-url-error"' in response.text and 'id="ev-published_on-error"' in response.text
+    # The page opens at the form, on the first field in error, which says what is wrong (the browser test looks).
+    assert f'action="/console/candidates/{seed.taqi.id}/evidence#add-evidence"' in response.text
+    assert re.search(
+        r'id="ev-url"[^>]*aria-invalid="true" aria-describedby="ev-url-error" autofocus', response.text
+    )
+    assert response.text.count("autofocus") == 1
     assert 'value="Airport ground handling contract"' in response.text  # what was typed is kept
     assert db.scalars(select(Evidence).where(Evidence.target_id == seed.taqi.id)).all() == []
 
@@ -438,7 +446,7 @@ def test_confirm_and_reject_from_the_review_queue(client, keys, seed, db) -> Non
     assert response.status_code == 303
     db.refresh(seed.suggested)
     assert seed.suggested.state == "confirmed" and seed.suggested.reviewed_by == actor
-    assert "born 1956 on both" in seed.suggested.review_reason
+    assert "born 1956, listed 1956 (same year)" in seed.suggested.review_reason
     assert [a.actor for a in _audits(db, "confirm", "link")] == [actor]
 
     other = ListEntry(
