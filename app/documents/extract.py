@@ -236,6 +236,11 @@ def _pdf(raw: bytes) -> Extracted:
             pages: list[str] = []
             total = 0
             for page in reader.pages:
+                # Decoded first on its own: text extraction swallows decoding errors, limits included, and would
+                # answer "no text" for a compression bomb.
+                contents = page.get_contents()
+                if contents is not None:
+                    contents.get_data()
                 text = page.extract_text() or ""
                 total += len(text)
                 if total > MAX_TEXT_CHARS:
