@@ -13,12 +13,20 @@ from app.matching.cli import match as match_command
 from app.matching.cli import screen as screen_command
 from app.ops_cli import register as register_db_ops
 from app.targets.cli import evidence_app, targets_app
+from workers.celery_app import install_background_work
 
 app = typer.Typer(
     help="sanctrack: track candidate sanctions targets, follow the official lists, match and alert.",
+    epilog="\b\nExamples (from the folder that holds sanctrack.db, with .venv/bin/sanctrack or the venv active):\n"
+    "  sanctrack db upgrade\n"
+    '  sanctrack targets add "Faleh al-Fayyad" --program GLOMAG --nationality IQ\n'
+    "  sanctrack targets import candidates.csv --dry-run\n"
+    "Each command's --help has its own example.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: flags show as flags ("--dry-run"), not as options taking a value ("--dry-run <bool>").
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(help="Database set-up and maintenance.", no_args_is_help=True)
 register_db_ops(db_app)  # db backup, restore, prune
@@ -29,6 +37,8 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(lists_app, name="lists")
 app.command("match")(match_command)
 app.command("screen")(screen_command)
+# What a command asks of the workers (screen new candidates now, run a queued refresh) goes to the Celery workers.
+install_background_work()
 
 
 @db_app.command("upgrade")

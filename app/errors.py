@@ -99,6 +99,53 @@ def _json_safe(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _json_position(document: Any, position: Any) -> str:
+    """'line L, column C' of a character offset in the body that failed to parse."""
+    if not isinstance(document, str | bytes) or not isinstance(position, int):
+        return f"character {position}"
+    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else document
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _field(loc: Any) -> str:
+    return ".".join(str(p) for p in loc if p != "body")
+
+
+def validation_detail(errors: list[Any], body: Any, content_type: str | None) -> str:
+    """One sentence that says what is wrong with the request and what to do: where a JSON body stops being JSON,
+    a JSON body sent without its content type, and every failing field by name (not only the first)."""
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        loc = list(first.get("loc", ()))
+        reason = (first.get("ctx") or {}).get("error", "not JSON")
+        return (
+            f"the body is not valid JSON: {reason} at {_json_position(body, loc[-1] if loc else None)}; "
+            "check for a trailing comma, single quotes or a name without double quotes there"
+        )
+    media = (content_type or "").split(";")[0].strip().lower()
+    if (
+        list(first.get("loc", ())) == ["body"]
+        and first.get("type") in ("model_attributes_type", "dict_type", "list_type", "model_type")
+        and not media.endswith("json")
+    ):
+        return (
+            "the body was not read as JSON: send it with the header 'Content-Type: application/json' "
+            "(curl: -H 'content-type: application/json')" + (f", not {media!r}" if media else "")
+        )
+    parts = []
+    for error in errors:
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        where = _field(error.get("loc", ()))
+        parts.append(f"{where}: {message}" if where else message)
+    if len(parts) == 1:
+        return parts[0]
+    return f"{len(parts)} fields are wrong; fix them all: " + "; ".join(parts)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
@@ -111,10 +158,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _json_safe(list(exc.errors()))
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"] if p != "body")
-        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        raw = list(exc.errors())
+        errors = _json_safe(raw)
+        detail = validation_detail(raw, exc.body, request.headers.get("content-type"))
         return problem_response(
             422, "Invalid input", detail, "invalid-input", request.url.path, errors=errors
         )

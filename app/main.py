@@ -19,6 +19,7 @@ from app.lists.router import router as lists_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.targets.router import router as targets_router
+from workers.celery_app import install_background_work
 
 DESCRIPTION = """
 Track candidate sanctions targets and their evidence, follow the official designation lists (OFAC, UN, UK, EU),
@@ -31,6 +32,7 @@ RFC 9457 problem details (`application/problem+json`).
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    install_background_work()  # screening, deliveries and refreshes the API asks for go to the Celery workers
     app = FastAPI(
         title="sanctrack",
         version="0.1.0",

@@ -6,7 +6,14 @@ from app.db import Base
 from app.documents.models import Document, Mention
 from app.lists.models import Change, EntryVersion, ListEntry, RawBlob, Run, Snapshot
 from app.matching.models import Link
-from app.targets.models import Evidence, Program, Target, TargetTag, target_programs
+from app.targets.models import (
+    Evidence,
+    Program,
+    ScreeningRequest,
+    Target,
+    TargetTag,
+    target_programs,
+)
 
 __all__ = [
     "ApiKey",
@@ -25,6 +32,7 @@ __all__ = [
     "Program",
     "RawBlob",
     "Run",
+    "ScreeningRequest",
     "Snapshot",
     "Target",
     "TargetAuthorityStatus",

@@ -17,16 +17,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func, select
+import redis
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.alerts.service import refresh_target_status
+from app.auth.service import audit
+from app.background import background
 from app.config import get_settings
 from app.context import SYSTEM, Actor
 from app.db import session_scope, utcnow
 from app.errors import Conflict, NotFound
 from app.lists import service as lists_service
+from app.lists.fetch import FetchError
 from app.lists.models import Run
-from app.targets.models import Target
+from app.matching.models import Link
+from app.matching.service import screen
+from app.targets.models import ScreeningRequest, Target
 
 log = logging.getLogger("sanctrack.pipeline")
 ACTIVE = ("queued", "running")
@@ -77,8 +85,6 @@ def request_refresh(
     session.add(run)
     session.flush()
     if actor is not SYSTEM:
-        from app.auth.service import audit
-
         audit(session, actor, "refresh", "list", source, None, {"run_id": run.id})
     return run
 
@@ -141,8 +147,6 @@ def source_lock(source: str) -> Iterator[None]:
         finally:
             lock.release()
         return
-    import redis
-
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
     key, token = f"sanctrack:lock:refresh:{source}", secrets.token_hex(16)
     if not client.set(key, token, nx=True, px=LOCK_TTL_SECONDS * 1000):
@@ -196,8 +200,6 @@ def execute_refresh(
 ) -> dict[str, Any]:
     """Do one refresh run. Idempotent: a finished run is not done again; a repeated delivery of the task finds
     either the lock held (retry later) or the run finished (nothing to do)."""
-    from app.lists.fetch import FetchError
-
     with session_scope() as session:
         run = get_run(session, run_id)
         if run.status not in ACTIVE:
@@ -245,8 +247,6 @@ def execute_refresh(
 
 
 def _transient(exc: Exception) -> bool:
-    from sqlalchemy.exc import DBAPIError
-
     return (
         isinstance(exc, DBAPIError) and bool(exc.connection_invalidated) or isinstance(exc, ConnectionError)
     )
@@ -268,8 +268,6 @@ def _fail(run_id: str, error: str) -> dict[str, Any]:
 def screen_after_ingest(session: Session, result: lists_service.IngestResult, source: str) -> dict[str, Any]:
     """Screen only what changed: the publication's changed entries against every candidate, and the candidates
     edited since the previous successful refresh against every entry."""
-    from app.matching.service import screen
-
     out: dict[str, Any] = {}
     if result.status == "stored" and result.changed_entry_ids:
         out["changed_entries"] = screen(session, entry_ids=result.changed_entry_ids).to_json()
@@ -294,9 +292,6 @@ def screen_after_ingest(session: Session, result: lists_service.IngestResult, so
 
 def refresh_linked_statuses(session: Session, entry_ids: list[int]) -> int:
     """Recompute the status of every candidate with a confirmed or automatic link to one of ``entry_ids``."""
-    from app.alerts.service import refresh_target_status
-    from app.matching.models import Link
-
     target_ids: set[int] = set()
     for start in range(0, len(entry_ids), 5000):
         target_ids.update(
@@ -329,20 +324,70 @@ def accept_held_snapshot(
 def send_deliveries_soon() -> None:
     """Ask a worker to send due deliveries now rather than at beat's next tick (best effort: the tick comes)."""
     try:
-        from workers.tasks import send_due_deliveries
-
-        send_due_deliveries.apply_async(expires=60)
+        background().send_deliveries_soon()
     except Exception:  # noqa: BLE001 - broker unreachable: the periodic sender picks them up later
         log.warning("could not ask a worker to send due deliveries; the periodic sender will")
 
 
+def screen_and_record(session: Session, target_ids: list[int] | None, trigger: str) -> dict[str, Any]:
+    """Screen candidates against every current entry in ``session``, recorded as a screening run."""
+    run = Run(id=new_run_id(), kind="screening", status="running", trigger=trigger, started_at=utcnow())
+    session.add(run)
+    result = screen(session, target_ids=target_ids)
+    run.status, run.finished_at, run.counts = "succeeded", utcnow(), result.to_json()
+    return run_json(run)
+
+
 def run_screening(target_ids: list[int] | None, trigger: str = "api") -> dict[str, Any]:
     """Screen candidates against every current entry, recorded as a run."""
-    from app.matching.service import screen
-
     with session_scope() as session:
-        run = Run(id=new_run_id(), kind="screening", status="running", trigger=trigger, started_at=utcnow())
-        session.add(run)
-        result = screen(session, target_ids=target_ids)
-        run.status, run.finished_at, run.counts = "succeeded", utcnow(), result.to_json()
-        return run_json(run)
+        return screen_and_record(session, target_ids, trigger)
+
+
+# ---- the screening outbox ----------------------------------------------------------------------------------------
+
+SCREENING_BATCH = 200
+MAX_SCREENING_BATCHES = 50  # one drain's share of work; the next tick (or nudge) takes the rest
+
+
+def _take_drain_lock(session: Session) -> bool:
+    """One drain at a time (PostgreSQL: a transaction-level advisory lock; SQLite has one worker, one writer):
+    two drains screening the same candidate at once would both try to record the same link."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext("sanctrack:screening")))))
+
+
+def drain_screening_requests(
+    batch_size: int = SCREENING_BATCH, max_batches: int = MAX_SCREENING_BATCHES
+) -> dict[str, Any]:
+    """Screen the candidates whose creation or edit recorded a screening request, a batch at a time.
+
+    Each batch's links, statuses, events and the deletion of its requests commit together: a drain that dies half
+    way leaves its requests for the next one (screening again is harmless). A request recorded while a batch runs
+    has a higher id and stays for the next batch.
+    """
+    totals: dict[str, Any] = {"batches": 0, "targets": 0, "runs": []}
+    for _ in range(max_batches):
+        with session_scope() as session:
+            if not _take_drain_lock(session):
+                totals["busy"] = True  # another drain is at it, and takes what is left
+                break
+            rows = session.execute(
+                select(ScreeningRequest.id, ScreeningRequest.target_id)
+                .order_by(ScreeningRequest.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            target_ids = sorted({row.target_id for row in rows})
+            run = screen_and_record(session, target_ids, "screening_request")
+            session.execute(delete(ScreeningRequest).where(ScreeningRequest.id.in_([row.id for row in rows])))
+        totals["batches"] += 1
+        totals["targets"] += len(target_ids)
+        totals["runs"].append(run["id"])
+    return totals
+
+
+def pending_screening_requests(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(ScreeningRequest)) or 0)

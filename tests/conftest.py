@@ -103,6 +103,7 @@ TABLES_TO_EMPTY = (
     "evidence",
     "target_tags",
     "target_programs",
+    "screening_requests",
     "targets",
     "audit_records",
     "api_keys",

@@ -7,6 +7,7 @@ import os
 from celery import Celery
 from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_init
 
+from app.background import provide
 from app.config import get_settings
 
 
@@ -92,8 +93,32 @@ def survive_broker_loss_with_tasks_in_flight() -> None:
     kombu_redis.Channel._connparams = connparams  # type: ignore[method-assign]
 
 
+class CeleryBackgroundWork:
+    """What the domain asks of the workers (``app.background``), as tasks on this app's broker. Tasks are sent by
+    name, so that the domain's modules and the task modules never import each other."""
+
+    def __init__(self, celery: Celery) -> None:
+        self.celery = celery
+
+    def screen_soon(self, target_ids: object) -> None:
+        # A drain takes every committed request, these candidates' among them.
+        self.celery.send_task("sanctrack.drain_screening_requests", expires=60)
+
+    def send_deliveries_soon(self) -> None:
+        self.celery.send_task("sanctrack.send_due_deliveries", expires=60)
+
+    def refresh_soon(self, run_id: str) -> None:
+        self.celery.send_task("sanctrack.refresh", args=[run_id])
+
+
+def install_background_work() -> None:
+    """Make this process's follow-up work (screening, deliveries, refreshes) go to the Celery workers."""
+    provide(CeleryBackgroundWork(app))
+
+
 survive_broker_loss_with_tasks_in_flight()
 app = make_celery()
+install_background_work()  # a worker (celery -A workers.celery_app) asks its own follow-ups of the others
 _started: dict[str, float] = {}
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.alerts.service import attempt_delivery, claim_due_deliveries
 from app.context import SYSTEM
 from app.db import session_scope
 from app.errors import Conflict
-from app.pipeline import RetryLater, execute_refresh, request_refresh, run_screening, send_deliveries_soon
+from app.pipeline import (
+    RetryLater,
+    drain_screening_requests,
+    execute_refresh,
+    request_refresh,
+    run_screening,
+    send_deliveries_soon,
+)
 from workers.celery_app import app
 
 log = logging.getLogger("sanctrack.tasks")
@@ -55,11 +63,18 @@ def screen(target_ids: list[int] | None = None) -> dict[str, Any]:
     return out
 
 
+@app.task(name="sanctrack.drain_screening_requests")
+def drain_screening() -> dict[str, Any]:
+    """Screen the candidates created or edited since the last drain (beat's tick, or a nudge after a commit)."""
+    out = drain_screening_requests()
+    if out["batches"]:
+        send_deliveries_soon()
+    return out
+
+
 @app.task(name="sanctrack.send_due_deliveries")
 def send_due_deliveries(max_rounds: int = 20) -> dict[str, int]:
     """Send what is due, a batch at a time: each delivery is claimed (leased), sent, and recorded on its own."""
-    from app.alerts.service import attempt_delivery, claim_due_deliveries
-
     totals: dict[str, int] = {}
     for _ in range(max_rounds):
         with session_scope() as session:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.models import Delivery, Event, Webhook
 from app.db import utcnow
+from app.targets.models import Target
 
 
 def new_event_id() -> str:
@@ -55,8 +56,6 @@ def emit_event(
 def _target_tags(session: Session, target_id: int | None) -> set[str]:
     if target_id is None:
         return set()
-    from app.targets.models import Target
-
     target = session.get(Target, target_id)
     return set(target.tags) if target else set()
 

@@ -7,6 +7,7 @@ import functools
 import json
 import ssl
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.alerts import webhooks as signing
-from app.alerts.events import emit_event
+from app.alerts.events import emit_event, new_event_id
 from app.alerts.models import (
     EVENT_TYPES,
     Delivery,
@@ -28,9 +29,10 @@ from app.config import get_settings
 from app.context import Actor
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.lists.models import Change, ListEntry
+from app.lists.models import Change, ListEntry, Snapshot
 from app.lists.records import AUTHORITY_OF_SOURCE
 from app.matching.models import Link
+from app.observability import record_delivery
 from app.targets.models import AUTHORITIES, Target
 
 # Fields of a listed entry whose change is worth an alert on a designated candidate.
@@ -68,6 +70,36 @@ def _target_json(target: Target) -> dict[str, Any]:
         "tags": target.tags,
         "programs": [p.code for p in target.programs],
     }
+
+
+@dataclass(frozen=True)
+class ListedSince:
+    """When the earliest of an authority's entries was listed, and when this service first saw it listed."""
+
+    on: dt.date  # the entry's listing date, else its first snapshot's publication (or fetch) date
+    first_seen: dt.datetime  # when the first snapshot that listed it was fetched
+
+    def listed_before(self, moment: dt.datetime) -> bool:
+        return self.first_seen < moment or self.on < moment.date()
+
+
+def listed_since(session: Session, entries: Sequence[ListEntry]) -> ListedSince | None:
+    """The listing date of the earliest-listed entry: the list's own date where it gives one, else the publication
+    (or fetch) date of the first snapshot that held the entry."""
+    firsts = {
+        snapshot.id: snapshot
+        for snapshot in session.scalars(
+            select(Snapshot).where(Snapshot.id.in_({e.first_snapshot_id for e in entries}))
+        )
+    }
+    found = [
+        ListedSince(
+            on=entry.listed_on or first.published_on or first.fetched_at.date(), first_seen=first.fetched_at
+        )
+        for entry in entries
+        if (first := firsts.get(entry.first_snapshot_id)) is not None
+    ]
+    return min(found, key=lambda since: (since.on, since.first_seen), default=None)
 
 
 def refresh_target_status(session: Session, target_id: int) -> list[Event]:
@@ -119,6 +151,7 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
             status.listed_on, status.delisted_on = (min(dates) if dates else None), None
             if was != "listed":
                 episode = ",".join(f"{e.id}@{e.last_changed_snapshot_id}" for e in entries)
+                since = listed_since(session, entries)
                 event = emit_event(
                     session,
                     type="target.designated",
@@ -135,6 +168,10 @@ def refresh_target_status(session: Session, target_id: int) -> list[Event]:
                             {"id": link.id, "state": link.state, "score": link.score} for link, _ in listed
                         ],
                         "snapshot_ids": sorted({e.last_changed_snapshot_id for e in entries}),
+                        # Linking someone the authority listed before the candidate was recorded is no news:
+                        # say so, and since when, so that nobody reads it as a new designation.
+                        "already_listed": since is not None and since.listed_before(target.created_at),
+                        "listed_since": since.on.isoformat() if since else None,
                     },
                 )
                 events += [event] if event else []
@@ -408,8 +445,6 @@ def signing_secrets(webhook: Webhook) -> list[str]:
 def send_test_event(session: Session, webhook_id: int, actor: Actor) -> Delivery:
     """Queue a ``webhook.test`` event to this endpoint only (even a paused one), to check the receiver."""
     webhook = get_webhook(session, webhook_id)
-    from app.alerts.events import new_event_id
-
     event = Event(
         id=new_event_id(),
         type="webhook.test",
@@ -584,10 +619,6 @@ def _disable(session: Session, webhook: Webhook, reason: str) -> None:
 
 
 def _record_metric(outcome: str) -> None:
-    try:
-        from app.observability import record_delivery
-    except ImportError:
-        return
     record_delivery(outcome)
 
 

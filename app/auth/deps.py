@@ -11,17 +11,29 @@ from sqlalchemy.orm import Session
 from app.auth import service
 from app.context import Actor
 from app.db import get_session
+from app.errors import Unauthorized
 
 # scope="function": commit before the response leaves, so a failed commit is an error response, never a lost write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    """The key in ``Authorization: Bearer <key>``; None without the header; a 401 that says how to write it when
+    the header holds something else (most often the bare key, without the word Bearer)."""
+    header = request.headers.get("authorization", "").strip()
+    if not header:
         return None
-    return token.strip()
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return token.strip() or None
+    if " " not in header:
+        raise Unauthorized(
+            "the Authorization header holds a key without the word 'Bearer' in front: send "
+            "'Authorization: Bearer <key>' (curl: -H \"Authorization: Bearer $KEY\")"
+        )
+    raise Unauthorized(
+        f"the Authorization header uses the scheme {scheme!r}; this API takes only 'Authorization: Bearer <key>'"
+    )
 
 
 def require_scope(scope: str) -> Callable[..., Actor]:

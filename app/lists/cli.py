@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from app.background import background
 from app.cli_support import emit_json, fail, handle_errors, unit_of_work
 from app.context import CLI
 from app.lists import service
@@ -188,9 +189,7 @@ def refresh(
     with unit_of_work() as session:
         run_id = request_refresh(session, source, trigger="cli", actor=CLI, url=url).id
     if queue:
-        from workers.tasks import refresh as refresh_task
-
-        refresh_task.delay(run_id)
+        background().refresh_soon(run_id)
         typer.echo(f"queued run {run_id}; follow it with 'sanctrack lists runs'")
         return
     with stderr.status(f"{source}: refreshing") as status:

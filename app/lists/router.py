@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Query
 
 from app.auth.deps import AdminActor, ReadActor, SessionDep
+from app.background import background as background_work
 from app.lists import schemas, service
 
 router = APIRouter(prefix="/v1", tags=["lists"])
@@ -135,14 +136,9 @@ def refresh(source: str, session: SessionDep, actor: AdminActor, background: Bac
     from app.pipeline import request_refresh, run_json
 
     run = request_refresh(session, source, trigger="api", actor=actor)
-    background.add_task(_enqueue_refresh, run.id)  # after the commit, so that the worker finds the run
+    # After the commit, so that the worker finds the run.
+    background.add_task(background_work().refresh_soon, run.id)
     return RunOut.model_validate(run_json(run))
-
-
-def _enqueue_refresh(run_id: str) -> None:
-    from workers.tasks import refresh as refresh_task
-
-    refresh_task.delay(run_id)
 
 
 @router.get("/runs", response_model=list[RunOut], summary="Refresh and screening runs, newest first")

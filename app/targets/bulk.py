@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,14 +134,75 @@ def _unquote_formula(value: str) -> str:
     return value
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _physical_lines(text: str) -> list[str]:
+    """The file's lines, each with its line ending (CRLF, CR or LF)."""
+    lines, start = [], 0
+    for end in _LINE_END.finditer(text):
+        lines.append(text[start : end.end()])
+        start = end.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[str] | ValueError]]:
+    """(line number, cells or why the line is unusable) for each record of the file.
+
+    A record is one line, unless a quoted value legitimately spans lines: its quote opens on one line and closes on
+    a later one, followed by a comma or the end of a line. A quote that never closes (or closes where no value
+    can end) is an error of its own line only: the lines after it are read as records of their own, so one bad
+    row never swallows the rows after it.
+    """
+    lines = _physical_lines(text)
+    first = 0
+    while first < len(lines):
+        last, quoted = first, False
+        while True:
+            quoted ^= lines[last].count('"') % 2 == 1  # a doubled quote ("") inside a value counts twice
+            if not quoted or last + 1 == len(lines):
+                break
+            last += 1
+        if quoted:
+            yield (
+                first + 1,
+                ValueError(
+                    'a double quote (") opened on this line is never closed: close it, or write a quote inside '
+                    'a quoted value as two (""); the lines after it were read as rows of their own'
+                ),
+            )
+            first += 1
+            continue
+        try:
+            records = list(csv.reader(io.StringIO("".join(lines[first : last + 1]), newline=""), strict=True))
+        except csv.Error as exc:
+            where = f"lines {first + 1}-{last + 1} are" if last > first else "this line is"
+            yield (
+                first + 1,
+                ValueError(
+                    f"{where} not valid CSV ({exc}): a value holding a comma, a quote or a line break must be in "
+                    'double quotes, and a quote inside it written as two ("")'
+                ),
+            )
+            first += 1
+            continue
+        if records:
+            yield first + 1, records[0]
+        first = last + 1
+
+
 def _csv_rows(text: str) -> list[tuple[int, Any]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    records = _csv_records(text)
     try:
-        header = next(reader)
+        header_line, header = next(records)
     except StopIteration:
         raise InvalidInput(
             "the CSV file is empty; its first line must name the columns: " + ",".join(CSV_COLUMNS)
         ) from None
+    if isinstance(header, ValueError):
+        raise InvalidInput(f"the CSV header (line {header_line}) is unusable: {header}") from None
     columns = [c.strip().lower() for c in header]
     unknown = [c for c in columns if c not in CSV_COLUMNS]
     if unknown:
@@ -149,8 +212,10 @@ def _csv_rows(text: str) -> list[tuple[int, Any]]:
     if "name" not in columns:
         raise InvalidInput("the CSV file has no 'name' column; the columns are " + ",".join(CSV_COLUMNS))
     rows: list[tuple[int, Any]] = []
-    for cells in reader:
-        line = reader.line_num
+    for line, cells in records:
+        if isinstance(cells, ValueError):
+            rows.append((line, cells))
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(columns):

@@ -7,15 +7,17 @@ import typer
 
 from app.cli_support import emit_json, fail, handle_errors, unit_of_work
 from app.context import CLI
-from app.targets import schemas, service
+from app.targets import bulk, dossier, schemas, service
+from app.targets.router import present
 
-targets_app = typer.Typer(help="Candidate targets: add, list, show.", no_args_is_help=True)
+targets_app = typer.Typer(
+    help="Candidate targets: add, list, show, import and export (CSV or JSON), dossier (HTML or PDF).",
+    no_args_is_help=True,
+)
 evidence_app = typer.Typer(help="Evidence records attached to candidates.", no_args_is_help=True)
 
 
 def _out(session, target) -> dict:  # type: ignore[no-untyped-def]
-    from app.targets.router import present
-
     return present(session, [target])[0].model_dump(mode="json")
 
 
@@ -33,9 +35,12 @@ def add(
     tag: list[str] = typer.Option([], "--tag", help="Tag (repeatable)"),
     rationale: str = typer.Option("", "--rationale", help="Why this candidate should be sanctioned"),
     owner: str | None = typer.Option(None, "--owner"),
+    allow_duplicate: bool = typer.Option(
+        False, "--allow-duplicate", help="Add it even when a candidate of the same kind and name exists"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the created candidate as JSON"),
 ) -> None:
-    """Add a candidate target.
+    """Add a candidate target; the worker screens it against the lists once it is saved.
 
     Example: sanctrack targets add "Faleh al-Fayyad" --alias "Falih al-Fayyadh" --program GLOMAG --nationality IQ
     """
@@ -51,7 +56,7 @@ def add(
         owner=owner,
     )
     with unit_of_work() as session:
-        out = _out(session, service.create_target(session, data, CLI))
+        out = _out(session, service.create_target(session, data, CLI, allow_duplicate=allow_duplicate))
     if as_json:
         emit_json(out)
     else:
@@ -80,8 +85,6 @@ def list_(
         items, total = service.list_targets(
             session, status=status, program=program, tag=tag, q=q, limit=limit, offset=offset
         )
-        from app.targets.router import present
-
         rows = [t.model_dump(mode="json") for t in present(session, items)]
     if as_json:
         emit_json({"items": rows, "total": total, "limit": limit, "offset": offset})
@@ -212,8 +215,6 @@ def import_(
 
     Example: sanctrack targets import candidates.csv --dry-run
     """
-    from app.targets import bulk
-
     data = file.read_bytes()
     fmt = file_format or bulk.detect_format(data, file.name)
     with unit_of_work() as session:
@@ -249,8 +250,6 @@ def export(
 
     Example: sanctrack targets export --format json --output candidates.json
     """
-    from app.targets import bulk
-
     with unit_of_work() as session:
         text = bulk.export_targets(session, file_format)
     if output is None:
@@ -277,8 +276,6 @@ def dossier_(
 
     Example: sanctrack targets dossier 1 --format pdf --output fayyad-dossier.pdf
     """
-    from app.targets import dossier
-
     if file_format not in dossier.MEDIA_TYPES:
         raise fail(f"unknown format {file_format!r}; use pdf or html", 2)
     with unit_of_work() as session:

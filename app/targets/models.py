@@ -154,3 +154,19 @@ class Evidence(Base):
     @property
     def retracted(self) -> bool:
         return self.retracted_at is not None
+
+
+class ScreeningRequest(Base):
+    """The outbox of screening: a candidate created or edited, waiting for the worker to screen it.
+
+    Written in the transaction that creates or edits the candidate, whichever way it came in (API, console, CLI,
+    import, documents), and deleted in the transaction that records the screening's links: nothing is screened
+    twice for nothing, and nothing is forgotten when a process dies in between.
+    """
+
+    __tablename__ = "screening_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # created, updated
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from app.alerts.models import TargetAuthorityStatus
 from app.auth.deps import ReadActor, SessionDep, WriteActor
 from app.errors import InvalidInput, PreconditionFailed
-from app.targets import schemas, service
+from app.targets import bulk, dossier, schemas, service
 from app.targets.models import Evidence, Target
 from app.targets.standing import followed_authorities, standing_map
 
@@ -34,8 +36,6 @@ def parse_if_match(value: str | None) -> int | None:
 def authority_statuses(
     session: Session, target_ids: list[int]
 ) -> dict[int, list[schemas.AuthorityStatusOut]]:
-    from app.alerts.models import TargetAuthorityStatus
-
     out: dict[int, list[schemas.AuthorityStatusOut]] = {}
     if not target_ids:
         return out
@@ -67,16 +67,6 @@ def present(session: Session, targets: list[Target]) -> list[schemas.TargetOut]:
     ]
 
 
-def screen_later(background: BackgroundTasks, target_id: int) -> None:
-    """Screen a new or edited candidate after the response (and after the commit), in this process."""
-    from app.config import get_settings
-
-    if get_settings().screen_on_change:
-        from app.pipeline import run_screening
-
-        background.add_task(run_screening, [target_id], "target_change")
-
-
 @router.get(
     "/programs", response_model=list[schemas.ProgramOut], summary="Sanctions programs known to the service"
 )
@@ -90,17 +80,21 @@ def list_programs(
     "/targets",
     response_model=schemas.TargetOut,
     status_code=status.HTTP_201_CREATED,
-    summary="Create a candidate target",
+    summary="Create a candidate target (screened against the lists by the worker, once committed)",
+    responses={
+        409: {"description": "A candidate of the same kind and name exists (allow_duplicate=true adds it)"}
+    },
 )
 def create_target(
     data: schemas.TargetCreate,
     session: SessionDep,
     actor: WriteActor,
     response: Response,
-    background: BackgroundTasks,
+    allow_duplicate: Annotated[
+        bool, Query(description="Create it even when a candidate of the same kind and name exists")
+    ] = False,
 ) -> schemas.TargetOut:
-    target = service.create_target(session, data, actor)
-    screen_later(background, target.id)
+    target = service.create_target(session, data, actor, allow_duplicate=allow_duplicate)
     response.headers["ETag"] = etag(target)
     response.headers["Location"] = f"/v1/targets/{target.id}"
     return present(session, [target])[0]
@@ -143,11 +137,9 @@ def update_target(
     session: SessionDep,
     actor: WriteActor,
     response: Response,
-    background: BackgroundTasks,
     if_match: Annotated[str | None, Header()] = None,
 ) -> schemas.TargetOut:
     target = service.update_target(session, target_id, data, actor, parse_if_match(if_match))
-    screen_later(background, target.id)
     response.headers["ETag"] = etag(target)
     return present(session, [target])[0]
 
@@ -243,10 +235,6 @@ async def import_targets(
         Literal["csv", "json"] | None, Query(alias="format", description="Default: from the content type")
     ] = None,
 ) -> dict[str, Any]:
-    from starlette.concurrency import run_in_threadpool
-
-    from app.targets import bulk
-
     content_type = request.headers.get("content-type", "")
     filename = None
     if content_type.startswith("multipart/form-data"):
@@ -277,8 +265,6 @@ def export_targets(
     _: ReadActor,
     format_: Annotated[Literal["csv", "json"], Query(alias="format")] = "json",
 ) -> Response:
-    from app.targets import bulk
-
     media = "text/csv; charset=utf-8" if format_ == "csv" else "application/json"
     return Response(
         bulk.export_targets(session, format_),
@@ -302,8 +288,6 @@ def get_dossier(
     actor: ReadActor,
     format_: Annotated[Literal["html", "pdf"] | None, Query(alias="format")] = None,
 ) -> Response:
-    from app.targets import dossier
-
     fmt = dossier.choose_format(format_, request.headers.get("accept"))
     body = dossier.render(session, target_id, fmt, generated_by=actor.label)
     disposition = "attachment" if fmt == "pdf" else "inline"

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+)
 
 from app.countries import ISO_ALPHA2
 from app.targets.models import ALLEGATIONS, CREDIBILITY_GRADES, SOURCE_TYPES, TARGET_KINDS, TARGET_STATUSES
@@ -20,6 +29,30 @@ Credibility = Literal[CREDIBILITY_GRADES]  # type: ignore[valid-type]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 MAX_ITEMS = 200
+# The longest name or alias: the lists' longest names (organizations with their full legal form) stay well under it,
+# and a name longer than this is a paragraph pasted into the wrong field.
+NAME_MAX_LENGTH = 300
+# Control characters (tabs, line breaks, NUL...) and the Unicode line and paragraph separators. Format characters
+# (Cf) stay allowed: Persian and Arabic names use the zero-width non-joiner, bidirectional text its marks.
+_NOT_IN_A_NAME = ("Cc", "Zl", "Zp")
+
+
+def validate_name(value: str) -> str:
+    """One line of text with at least one letter or digit: what a person's or an organization's name can be."""
+    if any(unicodedata.category(char) in _NOT_IN_A_NAME for char in value):
+        raise ValueError(
+            "a name is one line of text: it cannot hold a line break, a tab or another control character"
+        )
+    if not any(char.isalnum() for char in value):
+        raise ValueError(f"{value!r} is not a name: it has no letter or digit")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH),
+    AfterValidator(validate_name),
+]
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -65,7 +98,7 @@ def validate_country(value: str) -> str:
 
 class Alias(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Text
+    name: Name
     script: Annotated[str, StringConstraints(pattern=r"^[A-Z][a-z]{3}$")] | None = Field(
         None, description="ISO 15924 script code, e.g. Latn, Arab, Cyrl"
     )
@@ -164,7 +197,9 @@ class TargetFields(BaseModel):
 
 class TargetCreate(TargetFields):
     kind: Kind
-    name: Text
+    name: Name = Field(
+        description=f"One line, at least one letter or digit, at most {NAME_MAX_LENGTH} characters"
+    )
     status: Status = "candidate"
 
     model_config = ConfigDict(
@@ -191,7 +226,7 @@ class TargetUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: Kind | None = None
-    name: Text | None = None
+    name: Name | None = None
     status: Status | None = None
     aliases: list[Alias] | None = Field(None, max_length=MAX_ITEMS)
     birth_dates: list[str] | None = Field(None, max_length=20)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, delete, func, or_, select
+from sqlalchemy import ColumnElement, String, cast, delete, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.service import audit
+from app.background import background
+from app.config import get_settings
 from app.context import Actor
 from app.db import utcnow
-from app.errors import InvalidInput, NotFound, PreconditionFailed
-from app.targets.models import PROGRAM_THEMES, Evidence, Program, Target, TargetTag
+from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.targets.models import PROGRAM_THEMES, Evidence, Program, ScreeningRequest, Target, TargetTag
 from app.targets.schemas import EvidenceCreate, TargetCreate, TargetUpdate
 
 PROGRAMS_CSV = Path(__file__).with_name("programs.csv")
+log = logging.getLogger("sanctrack.targets")
 
 
 # ---- programs ---------------------------------------------------------------------------------------------------
@@ -107,7 +111,63 @@ def _set_tags(session: Session, target: Target, tags: list[str]) -> None:
     session.add_all(TargetTag(target_id=target.id, tag=tag) for tag in tags)
 
 
-def create_target(session: Session, data: TargetCreate, actor: Actor) -> Target:
+# ---- screening requests (the outbox the worker drains) -------------------------------------------------------
+
+_NUDGE_KEY = "sanctrack.screening_requested"
+
+
+def request_screening(session: Session, target_ids: Sequence[int], reason: str) -> None:
+    """Record, in this transaction, that these candidates need screening; once it commits, ask a worker to do it now.
+
+    Every way a candidate is created or edited comes through here, so none forgets screening: the worker drains
+    ``screening_requests`` in batches (at once when asked, else at its periodic tick). Off when the setting
+    ``screen_on_change`` is.
+    """
+    if not target_ids or not get_settings().screen_on_change:
+        return
+    session.add_all(ScreeningRequest(target_id=target_id, reason=reason) for target_id in target_ids)
+    pending: set[int] | None = session.info.get(_NUDGE_KEY)
+    if pending is None:
+        pending = session.info[_NUDGE_KEY] = set()
+        event.listen(session, "after_commit", _nudge_after_commit, once=True)
+    pending.update(target_ids)
+
+
+def _nudge_after_commit(session: Session) -> None:
+    # After the commit, so that the worker finds the requests. A nudge only starts a drain of what is committed:
+    # one for a rolled-back request finds nothing more, and a lost one costs the wait for the next tick.
+    pending = session.info.pop(_NUDGE_KEY, None)
+    if not pending:
+        return
+    try:
+        background().screen_soon(sorted(pending))
+    except Exception:  # noqa: BLE001 - broker unreachable: the committed requests wait for the drain's tick
+        log.warning(
+            "could not ask a worker to screen candidates %s now; the periodic drain will", sorted(pending)
+        )
+
+
+def find_duplicate(session: Session, kind: str, name: str) -> Target | None:
+    """A live candidate of this kind with this name (ignoring case), as import's duplicate check finds it."""
+    return session.scalar(
+        select(Target)
+        .where(Target.deleted_at.is_(None), Target.kind == kind, func.lower(Target.name) == name.lower())
+        .order_by(Target.id)
+        .limit(1)
+    )
+
+
+def create_target(
+    session: Session, data: TargetCreate, actor: Actor, *, allow_duplicate: bool = True
+) -> Target:
+    """Create a candidate and request its screening. With ``allow_duplicate`` False, a live candidate of the same
+    kind and name is a Conflict that names it (the caller may insist)."""
+    if not allow_duplicate and (existing := find_duplicate(session, data.kind, data.name)) is not None:
+        raise Conflict(
+            f"a {data.kind} named {existing.name!r} is already candidate {existing.id}; nothing was created "
+            "(send allow_duplicate=true to add another one anyway)",
+            existing_id=existing.id,
+        )
     payload = data.model_dump(mode="json", exclude={"programs", "tags"})
     target = Target(**payload, programs=resolve_programs(session, data.programs))
     if target.owner is None and actor.api_key_id is not None:
@@ -116,6 +176,7 @@ def create_target(session: Session, data: TargetCreate, actor: Actor) -> Target:
     _set_tags(session, target, data.tags)
     session.flush()
     audit(session, actor, "create", "target", target.id, None, target_to_dict(target))
+    request_screening(session, [target.id], "created")
     return target
 
 
@@ -188,6 +249,7 @@ def update_target(
     session.flush()
     after = target_to_dict(target)
     audit(session, actor, "update", "target", target.id, before, after)
+    request_screening(session, [target.id], "updated")
     return target
 
 

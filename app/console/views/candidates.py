@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
@@ -218,9 +218,7 @@ def new_candidate_form(request: Request, db: SessionDep, viewer: WriterDep) -> R
 
 
 @router.post("/candidates", summary="Create a candidate")
-def create_candidate(
-    request: Request, db: SessionDep, viewer: WriterDep, form: FormDep, background: BackgroundTasks
-) -> Response:
+def create_candidate(request: Request, db: SessionDep, viewer: WriterDep, form: FormDep) -> Response:
     values = {name: str(form.get(name, "")) for name in TARGET_FIELDS}
     payload: dict[str, Any] = {
         "kind": values["kind"],
@@ -241,9 +239,7 @@ def create_candidate(
     except InvalidInput as exc:
         return _new_form(request, db, values, {"form": exc.detail}, 422)
     from app.console.security import flash
-    from app.targets.router import screen_later
 
-    screen_later(background, target.id)
     flash(request, "success", f"Created candidate {target.id}: {target.name}.")
     return redirect(f"/console/candidates/{target.id}", request)
 
@@ -312,6 +308,15 @@ AUDIT_TITLES = {
 }
 
 
+def _event_title(event: Any) -> str:
+    """A designation of someone listed before they were a candidate is no news: it reads as such."""
+    data = event.data or {}
+    if event.type == "target.designated" and data.get("already_listed"):
+        since = f" since {data['listed_since']}" if data.get("listed_since") else ""
+        return f"Already listed by {event.authority or 'the authority'}{since}"
+    return EVENT_TITLES.get(event.type, event.type)
+
+
 def _event_detail(event: Any) -> str:
     data = event.data or {}
     parts = [p for p in (event.authority, event.source) if p]
@@ -342,7 +347,7 @@ def timeline(db: Session, target_id: int, evidence_ids: list[int], link_ids: lis
 
     items = [
         TimelineItem(
-            at=e.occurred_at, kind="event", title=EVENT_TITLES.get(e.type, e.type), detail=_event_detail(e)
+            at=e.occurred_at, kind="event", title=_event_title(e), detail=_event_detail(e)
         )
         for e in db.scalars(
             select(Event).where(Event.target_id == target_id).order_by(Event.occurred_at.desc()).limit(200)
