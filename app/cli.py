@@ -8,6 +8,7 @@ import typer
 
 from app.auth.cli import keys_app
 from app.cli_support import fail, handle_errors
+from app.documents.cli import intake as intake_command
 from app.lists.cli import lists_app
 from app.matching.cli import match as match_command
 from app.matching.cli import screen as screen_command
@@ -37,6 +38,7 @@ app.add_typer(evidence_app, name="evidence")
 app.add_typer(lists_app, name="lists")
 app.command("match")(match_command)
 app.command("screen")(screen_command)
+app.command("intake")(intake_command)
 # What a command asks of the workers (screen new candidates now, run a queued refresh) goes to the Celery workers.
 install_background_work()
 
