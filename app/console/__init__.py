@@ -11,10 +11,19 @@ from app.console.web import HERE
 
 def install_console(app: FastAPI) -> None:
     """Mount the console's pages at /console and its static files (styles, scripts) at /console/static."""
-    from app.console.views import alerts, candidates, coverage, home, lists, review, signin
+    from app.console.views import (
+        alerts,
+        candidate_edit,
+        candidates,
+        coverage,
+        home,
+        lists,
+        review,
+        signin,
+    )
 
     console = APIRouter(include_in_schema=False)
-    for module in (signin, home, candidates, review, lists, alerts, coverage):
+    for module in (signin, home, candidates, candidate_edit, review, lists, alerts, coverage):
         console.include_router(module.router, prefix="/console")
     app.include_router(console)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")

@@ -7,13 +7,14 @@ import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,7 +23,7 @@ from app.console import security
 from app.console.security import SAFE_METHODS, SignInRequired, Viewer
 from app.db import utcnow
 from app.errors import ServiceError
-from app.targets import standing
+from app.targets import dossier, standing
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -76,6 +77,25 @@ def percent(value: float | None) -> str:
     return f"{round(float(value) * 100)}%"
 
 
+def safe_href(url: str | None) -> str | None:
+    """A URL fit for a link: http or https only (never javascript: or data:), else None."""
+    if not url:
+        return None
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def citation_html(evidence: Any) -> Markup:
+    """The evidence's citation, its URL a link that opens apart from the console and tells the site nothing."""
+    text = escape(dossier.citation(evidence))
+    href = safe_href(evidence.url)
+    if not href:
+        return text
+    link = Markup('<a href="{0}" rel="noopener noreferrer" target="_blank">{0}</a>').format(href)
+    return Markup(text.replace(escape(evidence.url), link, 1))
+
+
+templates.env.globals["citation_html"] = citation_html
 templates.env.filters.update(
     when=when, ago=ago, duration=duration, percent=percent, label=standing.label, standing_mark=standing.mark
 )

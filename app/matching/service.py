@@ -427,3 +427,30 @@ def confirm_link(session: Session, link_id: int, reason: str, actor: Actor) -> L
 
 def reject_link(session: Session, link_id: int, reason: str, actor: Actor) -> Link:
     return _review(session, link_id, "rejected", reason, actor)
+
+
+def undo_review(session: Session, link_id: int, reason: str, actor: Actor) -> Link:
+    """Take back a reviewer's decision: a confirmed or rejected match is suggested again and waits in the queue.
+
+    The decision undone and the reason are audited; the candidate's standing is recomputed, so an undone
+    confirmation stops counting as a listing (without an alert, as a withdrawn link does).
+    """
+    link = get_link(session, link_id)
+    if not reason or not reason.strip():
+        raise InvalidInput("say why the decision is undone, in 'reason': it is kept with the record")
+    if link.state not in ("confirmed", "rejected"):
+        raise Conflict(f"match {link_id} is {link.state}: only a confirmed or rejected match can be undone")
+    before = {
+        "state": link.state,
+        "reviewed_by": link.reviewed_by,
+        "reviewed_at": link.reviewed_at.isoformat() if link.reviewed_at else None,
+        "reason": link.review_reason,
+    }
+    link.state = "suggested"
+    link.reviewed_by = link.reviewed_at = link.review_reason = None
+    session.flush()
+    audit(session, actor, "undo", "link", link.id, before, {"state": "suggested"}, note=reason.strip())
+    from app.alerts.service import refresh_target_status  # as _review does, in this version
+
+    refresh_target_status(session, link.target_id)
+    return link

@@ -305,6 +305,7 @@ AUDIT_TITLES = {
     ("retract", "evidence"): "Evidence retracted",
     ("confirm", "link"): "Match confirmed",
     ("reject", "link"): "Match rejected",
+    ("undo", "link"): "Review decision undone",
 }
 
 

@@ -22,7 +22,7 @@ from app.console.web import (
     redirect,
     render,
 )
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.targets.router import present
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -57,6 +57,15 @@ def _query() -> Any:
         .join(Target, Target.id == Link.target_id)
         .join(ListEntry, ListEntry.id == Link.entry_id)
         .where(Target.deleted_at.is_(None))
+    )
+
+
+def waiting(db: Session) -> int:
+    """Suggested matches of live candidates: the queue's length."""
+    from app.matching.models import Link
+
+    return (
+        db.scalar(select(func.count()).select_from(_query().where(Link.state == "suggested").subquery())) or 0
     )
 
 
@@ -137,7 +146,10 @@ def _decide(request: Request, db: Session, viewer: Any, link_id: int, decision: 
     verb = "Confirmed" if decision == "confirm" else "Rejected"
     message = f"{verb}: {card['target'].name} ↔ {card['entry'].name} ({card['entry'].source} {card['entry'].list_id})."
     if is_htmx(request):
-        return render(request, "_review_done.html", {"card": card, "message": message})
+        # The decided card, and out of band the queue's count (and, after the last one, that nothing is left).
+        return render(
+            request, "_review_done.html", {"card": card, "message": message, "remaining": waiting(db)}
+        )
     security.flash(request, "success", message)
     return redirect("/console/review", request)
 
@@ -150,3 +162,24 @@ def confirm(request: Request, link_id: int, db: SessionDep, viewer: WriterDep, f
 @router.post("/review/{link_id:int}/reject", summary="Reject a suggested match")
 def reject(request: Request, link_id: int, db: SessionDep, viewer: WriterDep, form: FormDep) -> Response:
     return _decide(request, db, viewer, link_id, "reject", str(form.get("reason", "")).strip()[:2000])
+
+
+@router.post(
+    "/review/{link_id:int}/undo", summary="Undo a review decision: the match waits in the queue again"
+)
+def undo(request: Request, link_id: int, db: SessionDep, viewer: WriterDep, form: FormDep) -> Response:
+    reason = str(form.get("reason", "")).strip()[:2000]
+    if not reason:
+        raise InvalidInput("say why the decision is undone: the reason is kept with the record")
+    undo_review = lazy_service("app.matching.service", "undo_review")
+    link = undo_review(db, link_id, reason, viewer.actor)
+    db.flush()
+    if is_htmx(request):
+        # Undone from the queue itself: the card comes back, to be decided again.
+        return render(
+            request,
+            "_review_card.html",
+            {"card": _card(db, link_id), "remaining": waiting(db), "undone": True},
+        )
+    security.flash(request, "success", f"Decision undone: match {link_id} waits in the review queue again.")
+    return redirect(f"/console/candidates/{link.target_id}#link-{link_id}", request)
