@@ -12,7 +12,7 @@ This module is the contract between the evaluation (``bench/matching.py``) and w
         q.with_attrs                 # the same with the birth dates and nationalities the source gives
         q.expected                   # (source, list_id) of the answer in q.corpus, or None for a negative
         q.corpus                     # the corpus (a key of data.corpora) the query is run against
-        q.namesakes                  # other entries of the corpus bearing the same name words: not scored
+        q.namesakes                  # entries of the corpus no name query can tell from the answer: not scored
         q.confuser                   # for a hard negative: the entry nearest to it (a real negative pair)
         q.closeness                  # rapidfuzz token_set_ratio of the query against the answer's other names
         q.origin                     # the listed entry the query name was read from (None for PEP people)
@@ -38,8 +38,13 @@ Sets (``SETS``; the headline figures use ``HEADLINE_SETS`` only):
   no name matcher can be asked to find those.
 * ``hard_negative``: about one entry in ten of each ``*_holdout`` corpus is withheld whole; its name nearest to
   another entry of the corpus (token_sort_ratio >= 70) is a query that must find nothing. Left out as ambiguous:
-  a query bearing the same words as a corpus name (legal forms aside; lists hold same-name different people),
-  and one whose near entries (>= 85) share a birth year with it (possibly the same person listed twice).
+  an entry another entry of the publication bears one of the names of (the same words, legal forms aside: lists
+  hold same-name different people, and the same company twice), an entry listed twice (an equal full birth date
+  and names sharing their words: UK's Andrei Veniaminovich YARIN under two regimes), and one whose near entries
+  (>= 85) share a birth year with it.
+
+Namesakes of a positive query (never counted as false alerts) are the entries ambiguous with its answer in the same
+sense, read from the publication as published.
 * ``pep_negative``: members of the US Congress (``negatives/us_congress_pep_part1.jsonl``), on no list, run
   against ``all`` (the newest publication of every source and the EU excerpts).
 * ``regression``: rule-generated respellings (``bench/respellings.py``) of primary names, against ``all``. They
@@ -94,6 +99,9 @@ CLOSE_ENOUGH = 60  # token_set_ratio below which a same-person name is an "other
 HARD_NEGATIVE_PERCENT = 10  # share of each holdout corpus's entries withheld whole for hard negatives
 HARD_NEGATIVE_NEAR = 70  # token_sort_ratio of the nearest other entry's name, at least
 SAME_PERSON_NEAR = 85  # a near entry this close sharing a birth year: maybe the same person, left out
+DUPLICATE_NAMES = (
+    80  # token_set_ratio of two entries' names that, with an equal full birth date, is one person
+)
 COMMON_WORD_NAMES = 3000  # words in more names than this do not bring candidates to the nearest-name search
 REGRESSION_PER_SOURCE = {"ofac_sdn": 300, "un_sc": 150, "uk": 150, "ofac_cons": 50, "eu_fsf": 5}
 REGRESSION_SEED = 20240520
@@ -171,7 +179,8 @@ class EvalData:
 @cache
 def fold(text: str) -> str:
     """Lower-case ASCII words (any script through anyascii), apostrophes dropped."""
-    return " ".join(re.findall(r"[a-z0-9]+", anyascii(text).lower().replace("'", "").replace("’", "")))
+    text = anyascii(text).lower().replace("'", "").replace("’", "").replace("&", " and ")
+    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def spelling_key(text: str) -> tuple[str, ...]:
@@ -284,6 +293,7 @@ class _Draft:
     confuser: Key | None = None
     closeness: float | None = None
     origin: Key | None = None
+    namesakes: frozenset[Key] = frozenset()
     birth_dates: list[str] = field(default_factory=list)
     nationalities: list[str] = field(default_factory=list)
 
@@ -343,6 +353,48 @@ class _NearestNames:
         return [(score, self.items[i][0], self.items[i][1]) for i, score in ranked]
 
 
+class _Ambiguity:
+    """Which entries of a publication no name query can tell from a given one: those bearing one of its names
+    (the same words, legal forms aside; lists hold same-name different people, and the same company twice), and
+    the same person listed twice (an equal full date of birth and names sharing their words: token_set_ratio
+    >= DUPLICATE_NAMES, e.g. UK's "Andrei Veniaminovich YARIN" under two regimes). Read from the publication as
+    published, before any name was held out."""
+
+    def __init__(self, items: Iterable[tuple[Key, Entry]]) -> None:
+        self.entry_of: dict[Key, Entry] = {}
+        self.owners: dict[tuple[str, ...], set[Key]] = defaultdict(set)
+        self.born: dict[str, set[Key]] = defaultdict(set)
+        for key, entry in items:
+            self.entry_of[key] = entry
+            for name in entry.names:
+                self.owners[namesake_key(name.full)].add(key)
+            for date in entry.birth_dates:
+                if len(date) == 10:
+                    self.born[date].add(key)
+
+    def namesakes(self, key: Key, names: Iterable[str]) -> set[Key]:
+        return {k for name in names for k in self.owners.get(namesake_key(name), ()) if k != key}
+
+    def duplicates(self, key: Key, entry: Entry) -> set[Key]:
+        out = set()
+        mine = [fold(n.full) for n in entry.names]
+        for date in entry.birth_dates:
+            for other in self.born.get(date, ()):
+                if other == key or other in out:
+                    continue
+                theirs = [fold(n.full) for n in self.entry_of[other].names]
+                if any(fuzz.token_set_ratio(a, b) >= DUPLICATE_NAMES for a in mine for b in theirs):
+                    out.add(other)
+        return out
+
+    def of(self, key: Key, names: Iterable[str] = ()) -> set[Key]:
+        """Entries ambiguous with this one (by its names, the given ones and its duplicates)."""
+        entry = self.entry_of.get(key)
+        if entry is None:
+            return self.namesakes(key, names)
+        return self.namesakes(key, [*names, *(n.full for n in entry.names)]) | self.duplicates(key, entry)
+
+
 def holdout(
     corpus: str, source: str, entries: list[Entry], splitter: _Splitter
 ) -> tuple[list[tuple[Key, Entry]], list[_Draft]]:
@@ -381,21 +433,28 @@ def holdout(
                 closeness=near,
             )
         )
-    drafts += hard_negatives(corpus, source, kept, withheld, splitter)
+    ambiguity = _Ambiguity(((source, e.list_id), e) for e in entries)
+    drafts += hard_negatives(corpus, source, kept, withheld, splitter, ambiguity)
     return kept, drafts
 
 
 def hard_negatives(
-    corpus: str, source: str, kept: list[tuple[Key, Entry]], withheld: list[Entry], splitter: _Splitter
+    corpus: str,
+    source: str,
+    kept: list[tuple[Key, Entry]],
+    withheld: list[Entry],
+    splitter: _Splitter,
+    ambiguity: _Ambiguity,
 ) -> list[_Draft]:
     nearest = _NearestNames(kept)
-    corpus_namesakes = {namesake_key(n.full) for _, e in kept for n in e.names}
     drafts = []
     for entry in withheld:
+        if ambiguity.of((source, entry.list_id)):
+            continue  # another entry bears one of its names, or is the same person: never a negative
         best: tuple[float, str, Key] | None = None
         for name in dict.fromkeys(n.full for n in entry.names):
-            if not usable(name, entry.kind) or namesake_key(name) in corpus_namesakes:
-                continue  # a name some corpus entry bears too: ambiguous, never a negative
+            if not usable(name, entry.kind):
+                continue
             near = nearest.near(name, HARD_NEGATIVE_NEAR)
             if not near:
                 continue
@@ -614,8 +673,14 @@ def read_split_file(path: Path = SPLIT_FILE) -> tuple[dict[str, str], str | None
     return assignment, data["query_set_hash"]
 
 
-def write_split_file(drafts: list[_Draft], path: Path = SPLIT_FILE) -> None:
-    assignment = draw_split(d.key for d in drafts)
+def write_split_file(drafts: list[_Draft], path: Path = SPLIT_FILE, keep_assignment: bool = False) -> None:
+    """Write the split: drawn afresh, or (``keep_assignment``) the file's own, keys it lacks added by hashing."""
+    if keep_assignment:
+        assignment, _ = read_split_file(path)
+        for d in drafts:
+            assignment.setdefault(d.key, hashed_split(d.key))
+    else:
+        assignment = draw_split(d.key for d in drafts)
     counts = Counter(d.set for d in drafts)
     data = {
         "about": "Entry key -> split for bench/matching_pairs.py, drawn once and frozen: read it, never redraw it.",
@@ -639,6 +704,7 @@ def build(
     pubs, notes = read_publications(base, only)
     splitter = _Splitter(pubs.get("uk_2025", []))
     corpora: dict[str, list[tuple[Key, Entry]]] = {}
+    originals: dict[str, list[tuple[Key, Entry]]] = {}  # each corpus as published, before names were held out
     drafts: list[_Draft] = []
     for corpus, pub, source in (
         ("sdn_2023_holdout", "sdn_2023", "ofac_sdn"),
@@ -648,6 +714,7 @@ def build(
     ):
         if pub in pubs:
             corpora[corpus], made = holdout(corpus, source, pubs[pub], splitter)
+            originals[corpus] = [((source, e.list_id), e) for e in pubs[pub]]
             drafts += made
     for corpus, source, old, news in (
         ("sdn_2019", "ofac_sdn", "sdn_2019", ("sdn_2023",)),
@@ -659,11 +726,12 @@ def build(
         newest: dict[str, Entry] = {}
         for pub in news:  # oldest first: the newest version of each entry wins
             newest.update((e.list_id, e) for e in pubs.get(pub, []))
-        corpora[corpus] = [((source, e.list_id), e) for e in pubs[old]]
+        corpora[corpus] = originals[corpus] = [((source, e.list_id), e) for e in pubs[old]]
         drafts += gained(corpus, source, pubs[old], newest.values(), splitter)
     if "un_2026" in pubs:
         corpora["un_2026"] = [(("un_sc", e.list_id), e) for e in pubs["un_2026"]]
         corpora["un_2026_latin"] = latin_only(pubs["un_2026"])
+        originals["un_2026"] = originals["un_2026_latin"] = corpora["un_2026"]
         drafts += cross_script("un_2026_latin", pubs["un_2026"], splitter)
         if "uk_2025" in pubs:
             drafts += linked_uk_un("un_2026", pubs["uk_2025"], pubs["un_2026"], splitter)
@@ -671,34 +739,18 @@ def build(
     corpora["all"] = [
         ((source, e.list_id), e) for source, pub in sources_newest.items() for e in pubs.get(pub, [])
     ] + [(("eu_fsf", e.list_id), e) for e in pubs["eu"]]
+    originals["all"] = corpora["all"]
     drafts += regression("all", corpora["all"], splitter)
     pep = base / PEP_FILE
     if pep.exists():
         drafts += pep_negatives(pep, "all")
     else:
         notes.append(f"{PEP_FILE} absent: no pep_negative set")
-    return corpora, drafts, notes
-
-
-def _namesakes(corpora: dict[str, list[tuple[Key, Entry]]], drafts: list[_Draft]) -> list[frozenset[Key]]:
-    """Per draft, the other entries of its corpus bearing the query's or the answer's name words."""
-    by_corpus: dict[str, tuple[dict[tuple[str, ...], set[Key]], dict[Key, Entry]]] = {}
-    out = []
+    ambiguity = {name: _Ambiguity(items) for name, items in originals.items()}
     for d in drafts:
-        if d.expected is None:
-            out.append(frozenset())
-            continue
-        if d.corpus not in by_corpus:
-            owners: dict[tuple[str, ...], set[Key]] = defaultdict(set)
-            for key, entry in corpora[d.corpus]:
-                for name in entry.names:
-                    owners[namesake_key(name.full)].add(key)
-            by_corpus[d.corpus] = (owners, dict(corpora[d.corpus]))
-        owners, entry_of = by_corpus[d.corpus]
-        answer = entry_of[d.expected]
-        words = {namesake_key(d.name), *(namesake_key(n.full) for n in answer.names)}
-        out.append(frozenset(k for w in words for k in owners.get(w, ()) if k != d.expected))
-    return out
+        if d.expected is not None:
+            d.namesakes = frozenset(ambiguity[d.corpus].of(d.expected, [d.name]))
+    return corpora, drafts, notes
 
 
 @cache
@@ -708,10 +760,9 @@ def _load_all(base: Path, split_file: Path, only: frozenset[str] | None) -> Eval
     if not assignment:
         assignment = draw_split(d.key for d in drafts)
         notes.append(f"{split_file} absent: the split was drawn in memory")
-    namesakes = _namesakes(corpora, drafts)
     queries = []
     per_id: Counter[str] = Counter()
-    for d, others in zip(drafts, namesakes, strict=True):
+    for d in drafts:
         base_id = f"{d.set}|{d.key}|{_short_hash(d.name)}"
         per_id[base_id] += 1
         query = MatchQuery(names=[d.name], kind=d.kind)
@@ -729,7 +780,7 @@ def _load_all(base: Path, split_file: Path, only: frozenset[str] | None) -> Eval
                 with_attrs=with_attrs,
                 expected=d.expected,
                 corpus=d.corpus,
-                namesakes=others,
+                namesakes=d.namesakes,
                 confuser=d.confuser,
                 closeness=d.closeness,
                 origin=d.origin,
@@ -767,6 +818,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--write-split", action="store_true", help="draw the split and write it (once, ever)")
     parser.add_argument("--force", action="store_true", help="with --write-split: overwrite an existing file")
+    parser.add_argument(
+        "--record-queries",
+        action="store_true",
+        help="after a deliberate change of the queries: record their hash, keeping every entry's split",
+    )
     parser.add_argument("--show", metavar="SET", help="print 20 queries of this set")
     args = parser.parse_args(argv)
     try:
@@ -774,6 +830,11 @@ def main(argv: list[str] | None = None) -> int:
     except SampleDataMissing as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.record_queries:
+        _, drafts, _ = build(base)
+        write_split_file(drafts, keep_assignment=True)
+        print(f"recorded the query set in {SPLIT_FILE}; no entry changed split")
+        return 0
     if args.write_split:
         if SPLIT_FILE.exists() and not args.force:
             print(
