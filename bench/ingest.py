@@ -15,7 +15,9 @@ What it measures, all in one PostgreSQL database it creates for itself and drops
 * re-ingest of the same bytes, which must stop at the SHA-256 check;
 * the daily publications 2024-05-01 (baseline), 05-02 and 05-03, with the rows each one wrote per table;
 * peak memory of one full ingest, in fresh child processes (tracemalloc slows everything down, so it never runs
-  while timing).
+  while timing);
+* the other sources' files (Canada's consolidated autonomous sanctions XML, Australia's DFAT xlsx): bare parse and
+  full ingest into empty list tables (informational, no target). ``--other-sources-only`` runs just these.
 
 Every timed run starts from the same state and nothing is kept from one run to the next: each repetition parses
 again, the tables are emptied before each full ingest and the garbage collector is run before each timed step.
@@ -56,6 +58,11 @@ DATA = Path(os.environ.get("SANCTRACK_SAMPLE_DATA", ROOT.parent / "shared" / "da
 FULL_SET = DATA / "ofac_sdn" / "2023-12-28"
 DAILY = [DATA / "ofac_sdn" / "daily" / day for day in ("2024-05-01", "2024-05-02", "2024-05-03")]
 SOURCE = "ofac_sdn"
+# Sources whose real publication is one file: parse and ingest times reported for each.
+OTHER_SOURCES = (
+    ("ca_sema", DATA / "canada" / "sema_c2025-05.xml"),
+    ("au_dfat", DATA / "australia" / "dfat_consolidated_c2024-12-17.xlsx"),
+)
 
 # The targets of the issue.
 MAX_INGEST_OVER_FLOOR = 2.0  # full ingest <= 2 x (bare parse + bare COPY)
@@ -204,6 +211,81 @@ def ingest(engine: Any, folder: Path) -> Any:
         result = ingest_path(session, SOURCE, folder)
         session.commit()
     return result
+
+
+def ingest_source(engine: Any, source: str, path: Path) -> Any:
+    from sqlalchemy.orm import Session
+
+    from app.lists.service import ingest_path
+
+    with Session(engine) as session:
+        result = ingest_path(session, source, path)
+        session.commit()
+    return result
+
+
+def other_source_timings(engine: Any, repeat: int) -> list[tuple[str, int, Timing, Timing]]:
+    """(source, entries, bare parse, full ingest) of each of OTHER_SOURCES whose file is there."""
+    from app.lists.parsers import parse
+
+    measured = []
+    for source, path in OTHER_SOURCES:
+        if not path.is_file():
+            print(f"skipped {source}: {path} not found", file=sys.stderr)
+            continue
+        parse_t = Timing(f"{source:<8} bare parse  parse({source!r}, {path.name})")
+        ingest_t = Timing(f"{source:<8} full ingest ingest_path + commit, empty tables")
+        entries = 0
+        for _attempt in range(repeat):
+            empty_tables(engine)
+            seconds, publication = timed(parse, source, path)
+            parse_t.runs.append(seconds)
+            entries = len(publication.entries)
+            del publication
+            seconds, result = timed(ingest_source, engine, source, path)
+            if result.status != "stored" or result.entries != entries:
+                raise RuntimeError(
+                    f"{source}: full ingest gave {result.status} ({result.entries}): {result.reason}"
+                )
+            ingest_t.runs.append(seconds)
+        ingest_t.note = f"{entries:,} entries, {ingest_t.median / parse_t.median:.2f} x parse"
+        measured.append((source, entries, parse_t, ingest_t))
+    return measured
+
+
+def print_other_sources(measured: list[tuple[str, int, Timing, Timing]], repeat: int) -> None:
+    if not measured:
+        return
+    print(f"other sources (informational, median of {repeat})")
+    print_timings(
+        [timing for _source, _entries, parse_t, ingest_t in measured for timing in (parse_t, ingest_t)]
+    )
+    print()
+
+
+def run_other_sources_only(repeat: int) -> int:
+    from sqlalchemy import text
+
+    load_at_start = _load()
+    with bench_database() as url:
+        point_settings_at(url)
+        from app.db import make_engine
+        from app.migrate import upgrade
+
+        upgrade(url)
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(BARE_DDL))  # empty_tables truncates it too
+            server = conn.execute(text("SHOW server_version")).scalar_one()
+        measured = other_source_timings(engine, repeat)
+        engine.dispose()
+    print(
+        f"sanctrack ingest benchmark, other sources: PostgreSQL {server}, Python {platform.python_version()}"
+    )
+    print(f"{os.cpu_count()} CPUs; load average at start {load_at_start}, at end {_load()}")
+    print()
+    print_other_sources(measured, repeat)
+    return 0 if measured else 2
 
 
 def table_counts(engine: Any) -> dict[str, int]:
@@ -488,6 +570,8 @@ def run(repeat: int, profile: bool, with_sqlite: bool) -> int:
                 daily_runs[folder.name].append(seconds)
                 daily_rows[folder.name] = {"result": result, "inserted": inserted, "writes": writes}
 
+        other_sources = other_source_timings(engine, repeat)
+
         memory = {"tracemalloc": measure_memory(url, "tracemalloc"), "rss": measure_memory(url, "rss")}
 
         profile_text = ""
@@ -561,6 +645,8 @@ def run(repeat: int, profile: bool, with_sqlite: bool) -> int:
             daily_ok = daily_ok and expected
     print()
 
+    print_other_sources(other_sources, repeat)
+
     peak = memory["tracemalloc"]["peak_bytes"]
     rss = memory["rss"]
     before = (rss["rss_before_kib"] or 0) / 1024
@@ -610,11 +696,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (median reported)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of one full ingest")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the informational SQLite full ingest")
+    parser.add_argument(
+        "--other-sources-only",
+        action="store_true",
+        help="only the Canadian and Australian files: bare parse and full ingest",
+    )
     parser.add_argument("--memory-child", nargs=2, metavar=("MODE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(*args.memory_child)
         return 0
+    if args.other_sources_only:
+        return run_other_sources_only(max(1, args.repeat))
     return run(max(1, args.repeat), args.profile, not args.no_sqlite)
 
 
