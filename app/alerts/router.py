@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from sqlalchemy.orm import Session
 
-from app.alerts import schemas, service
+from app.alerts import coverage, schemas, service
 from app.alerts.models import Delivery
 from app.auth.deps import AdminActor, ReadActor, SessionDep
 from app.pipeline import send_deliveries_soon
+from app.targets import service as targets_service
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
@@ -155,3 +156,72 @@ def retry_delivery(
     delivery = service.retry_delivery(session, delivery_id, actor)
     background.add_task(send_deliveries_soon)
     return _deliveries(session, [delivery])[0]
+
+
+def _theme_coverage_out(row: coverage.ThemeCoverage) -> schemas.ThemeCoverageOut:
+    return schemas.ThemeCoverageOut(
+        target_id=row.target_id,
+        name=row.name,
+        kind=row.kind,
+        proposed_programs=row.proposed_programs,
+        themes=list(row.themes),
+        authorities=[
+            schemas.AuthorityThemeStandingOut(
+                authority=a.authority,
+                standing=a.standing,
+                label=a.label,
+                is_gap=a.is_gap,
+                regimes=[schemas.RegimeOut(**{**vars(r), "themes": list(r.themes)}) for r in a.regimes],
+                listed_under=a.listed_under,
+                other_programs=a.other_programs,
+                listed_on=a.listed_on,
+                delisted_on=a.delisted_on,
+            )
+            for a in row.authorities
+        ],
+        listed_by=row.listed_by,
+        not_yet_by=row.not_yet_by,
+        no_list_for=row.no_list_for,
+        without_regime=row.without_regime,
+        summary=row.summary,
+    )
+
+
+@router.get(
+    "/coverage",
+    response_model=schemas.ThemeCoveragePage,
+    summary="Which authorities list each candidate under a regime of some theme (default: the Magnitsky themes)",
+    description="`theme=human_rights,corruption` (the default; `magnitsky` says the same) answers, per candidate, "
+    "which authorities have listed them under their human-rights or anti-corruption law and which have not yet. "
+    "Themes: human_rights, corruption, terrorism, country, other.",
+)
+def theme_coverage(
+    session: SessionDep,
+    _: ReadActor,
+    theme: Annotated[str, Query(max_length=200)] = "",
+    program: Annotated[
+        str | None, Query(max_length=100, description="Only candidates proposed for it")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> schemas.ThemeCoveragePage:
+    themes = coverage.parse_themes(theme)
+    targets, total = targets_service.list_targets(session, program=program, limit=limit, offset=offset)
+    rows = coverage.theme_coverage(session, targets, themes)
+    return schemas.ThemeCoveragePage(
+        themes=list(themes),
+        items=[_theme_coverage_out(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/targets/{target_id}/magnitsky",
+    response_model=schemas.ThemeCoverageOut,
+    summary="Which governments have used their human-rights or anti-corruption (Magnitsky) law on a candidate",
+)
+def target_magnitsky(target_id: int, session: SessionDep, _: ReadActor) -> schemas.ThemeCoverageOut:
+    target = targets_service.get_target(session, target_id)
+    return _theme_coverage_out(coverage.theme_coverage(session, [target])[0])

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.alerts.coverage import THEME_STANDINGS
 from app.alerts.models import EVENT_TYPES
 from app.targets.models import AUTHORITIES
 
@@ -103,3 +104,74 @@ class EventOut(BaseModel):
     source: str | None
     snapshot_id: int | None
     data: dict[str, Any]
+
+
+class RegimeOut(BaseModel):
+    authority: str
+    code: str
+    name: str
+    legal_basis: str
+    themes: list[str]
+
+
+class AuthorityThemeStandingOut(BaseModel):
+    authority: Authority
+    standing: Literal[THEME_STANDINGS] = Field(  # type: ignore[valid-type]
+        description="listed (under a regime of the themes), listed_other (listed only under other programs: not "
+        "yet under these), listed_unclassified (under a program the service does not classify), delisted, "
+        "not_listed (its list is loaded: not yet), no_list (no list of this authority loaded: not known)"
+    )
+    label: str
+    is_gap: bool = Field(
+        description="The authority has such a regime and has not (yet) used it on the candidate"
+    )
+    regimes: list[RegimeOut] = Field(description="The authority's regimes of the themes")
+    listed_under: list[str]
+    other_programs: list[str]
+    listed_on: dt.date | None
+    delisted_on: dt.date | None
+
+
+class ThemeCoverageOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target_id": 1,
+                    "name": "Faleh al-Fayyad",
+                    "themes": ["human_rights", "corruption"],
+                    "listed_by": ["OFAC"],
+                    "not_yet_by": ["UK", "CA", "AU"],
+                    "no_list_for": ["EU"],
+                    "without_regime": ["UN"],
+                    "summary": "Listed under a human-rights or anti-corruption regime by: OFAC (GLOMAG) — not yet by: "
+                    "UK, CA, AU — no list loaded for: EU",
+                }
+            ]
+        }
+    )
+    target_id: int
+    name: str
+    kind: str
+    proposed_programs: list[str]
+    themes: list[str]
+    authorities: list[AuthorityThemeStandingOut] = Field(
+        description="Each authority with a regime of the themes"
+    )
+    listed_by: list[str]
+    not_yet_by: list[str] = Field(
+        description="Authorities whose list is loaded and that have not used such a regime"
+    )
+    no_list_for: list[str] = Field(
+        description="Authorities with such a regime whose list is not loaded: not known"
+    )
+    without_regime: list[str] = Field(description="Authorities with no regime of these themes")
+    summary: str
+
+
+class ThemeCoveragePage(BaseModel):
+    themes: list[str]
+    items: list[ThemeCoverageOut]
+    total: int
+    limit: int
+    offset: int
