@@ -32,6 +32,8 @@ REAL_FILES = [
     ("uk", "uk/fcdo_sanctions_list_2026-03-26_first7.xml", "fcdo_xml"),
     ("uk", "uk/fcdo_sanctions_list_summary_2025-08-11.ods", "fcdo_ods"),
     ("eu_fsf", "eu/fsf_2024-12-11_sample1.xml", "eu_fsf_xml"),
+    ("ca_sema", "canada/sema_c2025-05.xml", "ca_sema_xml"),
+    ("au_dfat", "australia/dfat_consolidated_c2024-12-17.xlsx", "au_dfat_xlsx"),
 ]
 
 
