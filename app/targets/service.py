@@ -165,7 +165,7 @@ def create_target(
     if not allow_duplicate and (existing := find_duplicate(session, data.kind, data.name)) is not None:
         raise Conflict(
             f"a {data.kind} named {existing.name!r} is already candidate {existing.id}; nothing was created "
-            "(send allow_duplicate=true to add another one anyway)",
+            "(to add another one anyway: allow_duplicate=true in the API, --allow-duplicate on the command line)",
             existing_id=existing.id,
         )
     payload = data.model_dump(mode="json", exclude={"programs", "tags"})
