@@ -389,8 +389,7 @@ def test_evidence_form_errors_are_shown_next_to_the_fields(client, keys, seed, d
     )
     assert response.status_code == 422
     assert 'id="ev-url-error"' in response.text and 'id="ev-published_on-error"' in response.text
-    # The page opens at the form, on the first field in error, which says what is wrong (the browser test looks).
-    assert f'action="/console/candidates/{seed.taqi.id}/evidence#add-evidence"' in response.text
+    # The page opens on the first field in error, which says what is wrong (the browser test looks).
     assert re.search(
         r'id="ev-url"[^>]*aria-invalid="true" aria-describedby="ev-url-error" autofocus', response.text
     )
