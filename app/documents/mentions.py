@@ -22,7 +22,9 @@ MAX_ORGANIZATION_TOKENS = 9
 MAX_ARABIC_SPAN_TOKENS = 4
 CONNECTORS = frozenset({"of", "the", "and", "for", "&"})
 POSSESSIVE = re.compile(r"['’]s$")
-TOKEN = re.compile(r"(?:[A-Z]\.){2,}|&|[^\W\d_](?:[\w'’]|-(?=[^\W_]))*")
+# A word: letters with inner apostrophes and hyphens, an opening ‘ or ʿ kept (‘Aziz: the ayn of a transliteration).
+TOKEN = re.compile(r"(?:[A-Z]\.){2,}|&|[‘ʿ]?[^\W\d_](?:[\w'’]|-(?=[^\W_]))*")
+AYN = "‘ʿ"
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 # Where a sentence ends: after . ! ? (and a closing quote or bracket), before a capital or an opening mark.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9\u0600-\u06ff])")
@@ -135,7 +137,14 @@ def sentences(text: str) -> list[Sentence]:
         for boundary in SENTENCE_END.finditer(paragraph):
             before = paragraph[cursor : boundary.start()].rstrip('.!?"”’)]')
             last_word = before.rsplit(None, 1)[-1].lower() if before.split() else ""
-            if last_word.rstrip(".") in NOT_AN_END or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", last_word):
+            initial = (
+                len(before.split()[-1]) == 1 and before.split()[-1].isupper() if before.split() else False
+            )
+            if (
+                last_word.rstrip(".") in NOT_AN_END
+                or initial
+                or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", last_word)
+            ):
                 continue
             found.append(Sentence(start + cursor, paragraph[cursor : boundary.start()].strip()))
             cursor = boundary.end()
@@ -157,7 +166,8 @@ def _is_heading(line: str) -> bool:
 
 def _is_capitalized(token: str) -> bool:
     """A word that can be part of a name: capitalized, or a particle joined to a capitalized word (al-Fayyad)."""
-    if token.isupper() and len(token) > 1:  # an acronym or a shouted heading: not read as a name word
+    token = token.lstrip(AYN)
+    if not token or (token.isupper() and len(token) > 1):  # an acronym or a shouted heading: not a name word
         return False
     parts = token.split("-")
     particles = word_list("particles.txt")
@@ -214,7 +224,10 @@ def _chunks(text: str, tokens: list[Token], sentence: Sentence) -> list[_Chunk]:
     index = 0
 
     def adjacent(left: Token, right: Token) -> bool:
-        return text[left.end : right.start].strip() == "" and not POSSESSIVE.search(left.text)
+        gap = text[left.end : right.start]
+        # A middle initial ("Steven T. Mnuchin") keeps its full stop inside the name.
+        initial = len(left.text) == 1 and left.text.isupper() and gap.startswith(".")
+        return (gap[1:] if initial else gap).strip() == "" and not POSSESSIVE.search(left.text)
 
     def name_word(position: int) -> bool:
         token = tokens[position]

@@ -159,16 +159,22 @@ def intake_bytes(
 
 def find_mentions(session: Session, text: str, *, progress: Progress = _quiet) -> list[dict[str, Any]]:
     """The people and organizations ``text`` names, each with the listed entries and the candidate it matches."""
+    # The index as this session sees the lists (the API's keeper may not have caught up with a commit yet).
+    return locate(text, current_index(session).index, _candidates(session), progress=progress)
+
+
+def locate(
+    text: str, lists: MatchIndex, candidates: CandidateNames | None = None, *, progress: Progress = _quiet
+) -> list[dict[str, Any]]:
+    """What ``find_mentions`` does, given the lists' index and the candidates (the benchmark builds its own)."""
     settings = get_settings()
     found = extractor.find(text)
-    # The index as this session sees the lists (the API's keeper may not have caught up with a commit yet).
-    lists_index = current_index(session).index
     sure = [f for f in found if f.sure]
     spans = sorted((f for f in found if not f.sure), key=lambda f: f.first.start - f.first.end)
     taken = [(o.start, o.end) for f in sure for o in f.occurrences]
     kept: list[tuple[extractor.Found, list[dict[str, Any]]]] = []
     for item in sure:
-        kept.append((item, _listed(lists_index, item.names, item.kind, settings.match_threshold)))
+        kept.append((item, _listed(lists, item.names, item.kind, settings.match_threshold)))
     for number, span in enumerate(spans):
         if number >= MAX_SPAN_QUERIES:
             progress(
@@ -178,20 +184,16 @@ def find_mentions(session: Session, text: str, *, progress: Progress = _quiet) -
         occurrence = span.first
         if any(start < occurrence.end and occurrence.start < end for start, end in taken):
             continue
-        listed = _listed(lists_index, span.names, None, settings.auto_link_threshold)
-        kinds = [hit.pop("kind") for hit in listed]
-        kind = next((k for k in kinds if k in MENTION_KINDS), None)
+        listed = _listed(lists, span.names, None, settings.auto_link_threshold)
+        kind = next((hit["kind"] for hit in listed if hit["kind"] in MENTION_KINDS), None)
         if kind is None:
             continue
         span.kind = kind
         taken.append((occurrence.start, occurrence.end))
         kept.append((span, listed))
     kept.sort(key=lambda pair: pair[0].first.start)
-    candidates = _candidates(session)
     out = []
     for item, listed in kept:
-        for hit in listed:
-            hit.pop("kind", None)
         out.append(
             {
                 "kind": item.kind,
@@ -200,8 +202,8 @@ def find_mentions(session: Session, text: str, *, progress: Progress = _quiet) -
                     {"start": o.start, "end": o.end, "text": o.text, "sentence": o.sentence}
                     for o in item.occurrences
                 ],
-                "listed": listed,
-                "candidate_id": candidates.find(item.names, item.kind),
+                "listed": [{k: v for k, v in hit.items() if k != "kind"} for hit in listed],
+                "candidate_id": candidates.find(item.names, item.kind) if candidates else None,
             }
         )
     progress(f"{len(out)} people and organizations named")
@@ -228,7 +230,7 @@ def _listed(index: MatchIndex, names: list[str], kind: str | None, threshold: fl
 
 
 @dataclass
-class _Candidates:
+class CandidateNames:
     """Every live candidate's names: by their folded spelling (the same name written alike), and searchable like
     list entries (the same name written otherwise)."""
 
@@ -256,8 +258,8 @@ class _Candidates:
         return int(hits[0][0]) if hits and hits[0][2].score >= threshold else None  # type: ignore[call-overload]
 
 
-def _candidates(session: Session) -> _Candidates:
-    candidates = _Candidates()
+def _candidates(session: Session) -> CandidateNames:
+    candidates = CandidateNames()
     rows = session.execute(
         select(Target.id, Target.kind, Target.name, Target.aliases).where(Target.deleted_at.is_(None))
     )
@@ -345,7 +347,7 @@ def adopt(session: Session, document_id: int, request: AdoptRequest, actor: Acto
             f"GET /v1/documents/{document.id} lists them"
         )
     targets.resolve_programs(session, request.programs)  # an unknown program is a 422 before anything is made
-    candidates: _Candidates | None = None
+    candidates: CandidateNames | None = None
     adopted: list[AdoptedOut] = []
     for mention_id in dict.fromkeys(request.mentions):
         mention = by_id[mention_id]
