@@ -8,6 +8,7 @@ import typer
 
 from app.auth.cli import keys_app
 from app.cli_support import fail, handle_errors
+from app.config import get_settings
 from app.documents.cli import intake as intake_command
 from app.lists.cli import lists_app
 from app.matching.cli import match as match_command
@@ -61,13 +62,25 @@ def db_upgrade() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
     port: int = typer.Option(8000, "--port", help="Port to listen on"),
-    workers: bool = typer.Option(
-        True, "--workers/--no-workers", help="Also run the Celery worker and scheduler (the refresh pipeline)"
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="API processes; each keeps its own match index current. Rate limits and key revocations are shared "
+        "through Redis (SANCTRACK_REDIS_URL)",
+    ),
+    background: bool = typer.Option(
+        True,
+        "--background/--no-background",
+        help="Also run the Celery worker and scheduler (the refresh pipeline)",
+    ),
+    no_workers: bool = typer.Option(
+        False, "--no-workers", hidden=True, help="The old name of --no-background"
     ),
 ) -> None:
     """Upgrade the database and serve the API (and, by default, the background worker and scheduler).
 
-    Example: sanctrack serve --host 0.0.0.0 --port 8000
+    Example: sanctrack serve --host 0.0.0.0 --port 8000 --workers 2 --no-background
     """
     import uvicorn
 
@@ -75,13 +88,21 @@ def serve(
 
     upgrade()
     children = []
-    if workers:
+    if background and not no_workers:
         from workers.embedded import start_children
 
         children = start_children()
     typer.echo(f"sanctrack API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    if workers > 1 and not get_settings().redis_url:
+        typer.echo(
+            f"note: without SANCTRACK_REDIS_URL each of the {workers} processes counts rate limits on its own, and "
+            "a revoked key is refused by the others within SANCTRACK_KEY_CACHE_SECONDS",
+            err=True,
+        )
     try:
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_level="info")
+        uvicorn.run(
+            "app.main:create_app", factory=True, host=host, port=port, log_level="info", workers=workers
+        )
     finally:
         for child in children:
             child.terminate()
@@ -112,7 +133,6 @@ def demo(
 
     from app.auth.service import create_key
     from app.cli_support import unit_of_work
-    from app.config import get_settings
     from app.demo import (
         load_live,
         load_publications,
@@ -177,4 +197,4 @@ def demo(
     typer.echo(f"\nConsole: http://{host}:{port}/console   API docs: http://{host}:{port}/docs")
     typer.echo(f"Sign in with this admin key (shown once): {key}")
     if not no_serve:
-        serve(host=host, port=port, workers=True)
+        serve(host=host, port=port, workers=1, background=True, no_workers=False)

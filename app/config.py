@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # Both from bench/matching.py: best F1 around 0.80; no false alert at or above 0.95 (highest seen: 0.93).
     match_threshold: float = 0.80
     auto_link_threshold: float = 0.95
+    # Each API process looks this often (seconds) for newly applied snapshots and updates its index beside the
+    # requests (0: only at start-up). Start-up waits this long for the index before serving; /readyz says
+    # "loading index" (503) until it is there.
+    index_poll_seconds: float = 2.0
+    index_startup_wait_seconds: float = 5.0
 
     # Documents read by the service (app/documents): a URL's body is read up to this size within this time; private
     # and loopback addresses are refused unless allowed (tests, a self-hosted setup reading an intranet).
@@ -75,6 +80,9 @@ class Settings(BaseSettings):
     # API
     max_body_bytes: int = 2 * 1024 * 1024
     rate_limit_per_minute: int = 600
+    # A verified API key is trusted this long without asking the database again. Revoking a key ends it at once in
+    # the revoking process and, through Redis when configured, in the others; without Redis, within this time.
+    key_cache_seconds: float = 5.0
     session_secret: str = ""
     log_json: bool = True
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import redis
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -12,12 +17,16 @@ from app.alerts.router import router as alerts_router
 from app.api_docs import install_api_docs
 from app.auth.router import router as auth_router
 from app.config import get_settings
-from app.db import get_engine
+from app.console import install_console
+from app.db import get_engine, session_scope
 from app.documents.router import router as documents_router
 from app.errors import install_problem_handlers
 from app.lists.router import router as lists_router
+from app.matching import live
 from app.matching.router import router as matching_router
 from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from app.observability import install_observability
+from app.ops import stale_lists_check
 from app.targets.router import router as targets_router
 from workers.celery_app import install_background_work
 
@@ -37,6 +46,7 @@ def create_app() -> FastAPI:
         title="sanctrack",
         version="0.1.0",
         description=DESCRIPTION,
+        lifespan=keep_match_index,
         docs_url=None,  # /docs and /redoc: install_api_docs, from local assets
         redoc_url=None,
     )
@@ -68,14 +78,25 @@ def create_app() -> FastAPI:
             {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
         )
 
-    from app.console import install_console
-    from app.observability import install_observability
-
     install_console(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_observability(app)  # metrics, JSON logs and rate limits wrap everything above
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+@asynccontextmanager
+async def keep_match_index(app: FastAPI) -> AsyncIterator[None]:
+    """Load the match index before serving (up to a few seconds; /readyz says when it is there) and keep it current
+    beside the requests until the process stops."""
+    settings = get_settings()
+    keeper = live.IndexKeeper(session_scope, settings.index_poll_seconds)
+    keeper.start()
+    await asyncio.to_thread(keeper.ready.wait, settings.index_startup_wait_seconds)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(keeper.stop)
 
 
 def readiness_checks() -> dict[str, dict[str, Any]]:
@@ -89,17 +110,25 @@ def readiness_checks() -> dict[str, dict[str, Any]]:
         checks["database"] = {"ok": False, "error": type(exc).__name__}
     if settings.redis_url:
         try:
-            import redis
-
             redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
             checks["redis"] = {"ok": True}
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = {"ok": False, "error": type(exc).__name__}
     else:
         checks["redis"] = {"ok": True, "note": "not configured: the embedded broker on the database is used"}
+    loaded = live.loaded()
+    checks["index"] = (
+        {
+            "ok": True,
+            "entries": len(loaded.index),
+            "snapshots": loaded.snapshots,
+            "origin": loaded.origin,
+            "process": os.getpid(),  # with several workers, which one answered
+        }
+        if loaded is not None
+        else {"ok": False, "note": "loading index"}
+    )
     if checks["database"]["ok"]:
-        from app.ops import stale_lists_check
-
         # Only sources that have refreshed before count: a fresh install with no lists is ready.
         checks["lists"] = stale_lists_check(settings.stale_list_age_seconds)
     return checks

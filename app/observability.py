@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import sys
 import threading
 import time
@@ -30,64 +29,17 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
+from sqlalchemy import func, select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import db
+from app.alerts.models import Delivery
+from app.config import get_settings
 from app.context import request_id_var
-
-# ---- redaction ---------------------------------------------------------------------------------------------------
-
-REDACTED = "[redacted]"
-# Mapping keys whose values are secrets whatever they look like.
-_SECRET_KEY_NAMES = frozenset({"key", "raw_key", "api_key", "apikey", "x-api-key", "proxy-authorization"})
-_SECRET_KEY_PARTS = ("secret", "password", "passwd", "token", "authorization", "cookie", "credential")
-_SECRET_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # sanctrack API keys (app.auth.service.KEY_PREFIX) and Standard Webhooks signing secrets.
-    (re.compile(r"\bstk_[A-Za-z0-9_\-]+"), "stk_" + REDACTED),
-    (re.compile(r"\bwhsec_[A-Za-z0-9+/=_\-]+"), "whsec_" + REDACTED),
-    # Authorization header values ("Bearer <token>"); sanctrack uses no other scheme.
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=\-]{6,}"), r"\1 " + REDACTED),
-    # user:password@ in URLs (database and Redis URLs).
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^:/@\s]*):[^@/\s]*@"), r"\1:" + REDACTED + "@"),
-    # name=value pairs in query strings, form bodies and log messages: api_key=, access_token=, secret=...
-    (
-        re.compile(r"(?i)\b([a-z_]*(?:key|token|secret|password|passwd|signature)=)[^&\s\"']+"),
-        r"\1" + REDACTED,
-    ),
-]
-
-
-# One scan that every pattern above needs to match: most strings (every access line) contain none of these, and
-# then redaction costs one search instead of one substitution per pattern.
-_MAYBE_SECRET = re.compile(r"(?i)stk_|whsec_|bearer|@|(?:key|token|secret|password|passwd|signature)=")
-
-
-def _is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in _SECRET_KEY_NAMES or any(part in lowered for part in _SECRET_KEY_PARTS)
-
-
-def redact(value: Any) -> Any:
-    """``value`` with secrets masked: strings by pattern, mappings also by key name, sequences item by item.
-
-    Use it for anything that might carry a secret before it leaves the process (logs, error excerpts).
-    """
-    if isinstance(value, str):
-        if not _MAYBE_SECRET.search(value):
-            return value
-        for pattern, replacement in _SECRET_PATTERNS:
-            value = pattern.sub(replacement, value)
-        return value
-    if isinstance(value, bytes):
-        return redact(value.decode("utf-8", "replace"))
-    if isinstance(value, dict):
-        return {
-            k: (REDACTED if isinstance(k, str) and _is_secret_name(k) and v else redact(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [redact(v) for v in value]
-    return value
-
+from app.lists.models import Snapshot
+from app.matching.models import Link
+from app.ratelimit import RateLimitMiddleware, limiter_from_settings
+from app.redaction import REDACTED, is_secret_name, redact
 
 # ---- logging -----------------------------------------------------------------------------------------------------
 
@@ -125,7 +77,7 @@ class JsonFormatter(logging.Formatter):
         }
         for name, value in record.__dict__.items():
             if name not in _STANDARD_RECORD_FIELDS and not name.startswith("_"):
-                entry[name] = REDACTED if _is_secret_name(name) and value else redact(value)
+                entry[name] = REDACTED if is_secret_name(name) and value else redact(value)
         if record.exc_info:
             entry["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
             entry["exc"] = redact(self.formatException(record.exc_info))
@@ -169,8 +121,6 @@ def configure_logging(json: bool | None = None, level: int | str = logging.INFO)
     because the CLI's standard output carries its JSON results.
     """
     if json is None:
-        from app.config import get_settings
-
         json = get_settings().log_json
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -249,14 +199,7 @@ _log = logging.getLogger("sanctrack.metrics")
 
 
 def _read_database_gauges() -> dict[str, Any]:
-    from sqlalchemy import func, select, text
-
-    from app.alerts.models import Delivery
-    from app.db import get_engine, utcnow
-    from app.lists.models import Snapshot
-    from app.matching.models import Link
-
-    engine = get_engine()
+    engine = db.get_engine()  # looked up at each scrape: tests point it at a database that is down
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"SET LOCAL statement_timeout = {int(DB_SCRAPE_TIMEOUT_SECONDS * 1000)}"))
@@ -267,7 +210,7 @@ def _read_database_gauges() -> dict[str, Any]:
         ).all()
         pending = conn.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "pending"))
         suggested = conn.scalar(select(func.count()).select_from(Link).where(Link.state == "suggested"))
-    now = utcnow()
+    now = db.utcnow()
     ages = {}
     for source, applied_at in newest:
         if applied_at is not None:
@@ -431,9 +374,6 @@ class TelemetryMiddleware:
 
 def install_observability(app: FastAPI) -> None:
     """Add JSON logging, the /metrics endpoint, the telemetry middleware and per-key rate limits to the app."""
-    from app.config import get_settings
-    from app.ratelimit import RateLimitMiddleware, limiter_from_settings
-
     settings = get_settings()
     configure_logging(settings.log_json)
 

@@ -24,14 +24,15 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+import redis
+import redis.asyncio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.config import Settings
 from app.errors import problem_response
-
-if TYPE_CHECKING:
-    from app.config import Settings
+from app.redaction import redact
 
 PERIOD_SECONDS = 60.0
 # Health probes and metric scrapes come from infrastructure on a fixed beat and must never be throttled.
@@ -136,8 +137,6 @@ class RedisRateLimiter:
         self._skip_until = 0.0
 
     def _script(self) -> Any:
-        import redis.asyncio
-
         loop = asyncio.get_running_loop()
         script = self._scripts.get(loop)
         if script is None:
@@ -149,8 +148,6 @@ class RedisRateLimiter:
         return script
 
     async def hit(self, bucket: str, guard: str | None = None) -> Decision:
-        import redis
-
         if time.monotonic() < self._skip_until:
             return Decision(True)
         keys = [self.key_prefix + bucket, self.key_prefix + (guard or bucket)]
@@ -160,8 +157,6 @@ class RedisRateLimiter:
             )
         except (redis.RedisError, OSError) as exc:
             self._skip_until = time.monotonic() + REDIS_RETRY_AFTER_FAILURE_SECONDS
-            from app.observability import redact
-
             log.warning(
                 "rate limits are off for %.0fs: cannot reach Redis at %s (%s: %s)",
                 REDIS_RETRY_AFTER_FAILURE_SECONDS,

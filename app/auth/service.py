@@ -7,9 +7,11 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from app.auth import keycache
+from app.auth.keycache import VerifiedKey
 from app.auth.models import SCOPES, ApiKey, AuditRecord
 from app.context import Actor, request_id_var
 from app.db import utcnow
@@ -42,26 +44,36 @@ def create_key(
     return key, raw
 
 
-def authenticate(session: Session, raw_key: str | None) -> ApiKey:
+def authenticate(session: Session, raw_key: str | None) -> VerifiedKey:
+    """The key's id, name and scope; a 401 when it is missing, unknown, revoked or expired.
+
+    A key verified in the last few seconds is not looked up again (app.auth.keycache says how revocation ends that).
+    """
     if not raw_key:
         raise Unauthorized(
             "missing API key: send 'Authorization: Bearer <key>' (create one with "
             "'sanctrack keys create --name NAME --scope read')"
         )
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw_key)))
+    digest = hash_key(raw_key)
     now = utcnow()
-    if key is None:
-        raise Unauthorized("unknown API key")
-    if key.revoked_at is not None:
-        raise Unauthorized("this API key was revoked; ask an administrator for a new one")
-    if key.expires_at is not None and key.expires_at <= now:
+    cached = keycache.get(digest)
+    if cached is None:
+        key = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+        if key is None:
+            raise Unauthorized("unknown API key")
+        if key.revoked_at is not None:
+            raise Unauthorized("this API key was revoked; ask an administrator for a new one")
+        verified = VerifiedKey(id=key.id, name=key.name, scope=key.scope, expires_at=key.expires_at)
+        cached = keycache.put(digest, verified, key.last_used_at)
+    if cached.key.expires_at is not None and cached.key.expires_at <= now:
         raise Unauthorized("this API key has expired; ask an administrator for a new one")
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        key.last_used_at = now
-    return key
+    if cached.last_used_at is None or now - cached.last_used_at > LAST_USED_RESOLUTION:
+        cached.last_used_at = now
+        session.execute(update(ApiKey).where(ApiKey.id == cached.key.id).values(last_used_at=now))
+    return cached.key
 
 
-def require(key: ApiKey, scope: str) -> None:
+def require(key: VerifiedKey | ApiKey, scope: str) -> None:
     if SCOPE_RANK[key.scope] < SCOPE_RANK[scope]:
         raise Forbidden(f"this key has scope '{key.scope}'; this action needs '{scope}'")
 
@@ -77,6 +89,11 @@ def revoke_key(session: Session, key_id: int, actor: Actor) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit(session, actor, "revoke", "api_key", key.id, None, {"name": key.name, "scope": key.scope})
+        keycache.forget(key.key_hash)
+        # Once committed, every process forgets it (before, a request could still read the key as not revoked).
+        event.listen(
+            session, "after_commit", lambda _session: keycache.announce_revoked(key.key_hash), once=True
+        )
     return key
 
 

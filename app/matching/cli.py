@@ -5,8 +5,9 @@ from rich.console import Console
 
 from app.cli_support import emit_json, handle_errors, unit_of_work
 from app.config import get_settings
-from app.matching import service
+from app.matching import live, service
 from app.matching.query import MatchQuery
+from app.matching.schemas import MatchQueryIn
 
 stderr = Console(stderr=True)
 
@@ -28,8 +29,6 @@ def match(
 
     Example: sanctrack match "Faleh al-Fayyad" --dob 1956 --country IQ
     """
-    from app.matching.schemas import MatchQueryIn
-
     checked = MatchQueryIn(name=name, aliases=alias, birth_dates=dob, nationalities=country, kind=kind)
     query = MatchQuery(
         kind=checked.kind,
@@ -39,8 +38,9 @@ def match(
         identifiers=[],
     )
     threshold = get_settings().match_threshold if threshold is None else threshold
-    with stderr.status("loading the lists into the index"), unit_of_work() as session:
-        hits = service.match(session, query, threshold=threshold, limit=limit)
+    with stderr.status("loading the match index"), unit_of_work() as session:
+        loaded = live.bring_up_to_date(session)  # the saved index of the current snapshots, when there is one
+    hits = service.match(query, threshold=threshold, limit=limit, loaded=loaded)
     rows = [
         {
             "source": h.source,
@@ -53,7 +53,15 @@ def match(
         for h in hits
     ]
     if as_json:
-        emit_json({"query": name, "threshold": threshold, "results": rows})
+        emit_json(
+            {
+                "query": name,
+                "threshold": threshold,
+                "snapshots": loaded.snapshots,
+                "index": loaded.origin,
+                "results": rows,
+            }
+        )
         return
     if not rows:
         typer.echo("no candidates found (are lists loaded? see 'sanctrack lists status')")

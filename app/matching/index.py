@@ -28,10 +28,13 @@ import math
 import threading
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from app.lists.records import Entry
 from app.matching.names import WEIGHT, NameForm, Token, compare_names, fold, make_token, skeleton_of
 from app.matching.names import singular as singular_of
+from app.matching.persist import dump_state, load_state
 from app.matching.query import MatchQuery
 from app.matching.score import MAX_CORROBORATION, EntryNames, MatchResult, evaluate, normalize_identifier
 
@@ -166,6 +169,20 @@ class MatchIndex:
             state.insert(key, entry)
         with self._lock:
             self._state = state
+
+    # -- saving --------------------------------------------------------------------------------------------------
+
+    def dump(self, path: Path, meta: dict[str, Any] | None = None) -> None:
+        """Save the index to ``path`` (atomically; see app.matching.persist), with ``meta`` kept beside it."""
+        with self._lock:  # no writer may change the state while it is pickled
+            dump_state(self._state, path, meta)
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[MatchIndex, dict[str, Any]]:
+        """The index saved at ``path`` and its ``meta``; ``persist.StaleIndexFile`` when it cannot be trusted."""
+        index = cls()
+        index._state, meta = load_state(path, _State)
+        return index, meta
 
     # -- reading -------------------------------------------------------------------------------------------------
 

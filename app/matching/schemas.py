@@ -70,6 +70,9 @@ class MatchResponse(BaseModel):
     responses: dict[str, MatchResponseItem]
     threshold: float
     limit: int
+    snapshots: dict[str, int] = Field(
+        description="The snapshot of each source the queries were matched against (source: snapshot id)"
+    )
 
 
 class LinkOut(BaseModel):

@@ -1,12 +1,12 @@
-"""Matching candidates against listed entries: the in-memory index, ad-hoc queries, screening and links.
+"""Matching candidates against listed entries: ad-hoc queries, screening and links.
 
-The index is rebuilt from the database (never the only copy of anything) and kept current per source: when a
-source's current snapshot changes, only the entries that snapshot touched are re-read.
+The index is the process's (app.matching.live): derived from the database, saved beside it, kept current beside
+the requests. An ad-hoc match answers from the index as it stands; screening first brings it up to date, as what it
+records must follow from the publication just applied.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,106 +14,33 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.events import emit_event
+from app.alerts.service import refresh_target_status
 from app.auth.service import audit
 from app.config import get_settings
 from app.context import Actor
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.lists.models import ListEntry, Snapshot
-from app.lists.records import Entry
+from app.lists.models import ListEntry
+from app.lists.records import AUTHORITY_OF_SOURCE, Entry
+from app.matching import live
 from app.matching.index import MatchIndex
+from app.matching.live import LoadedIndex
 from app.matching.models import Link
 from app.matching.query import MatchQuery
 from app.targets.models import Target
 
-EntryKey = tuple[str, str]  # (source, list_id)
+EntryKey = live.EntryKey
+_database_identity = live.database_identity  # tests/pipeline reads it under this name
 
 
-@dataclass
-class _LoadedIndex:
-    index: MatchIndex = field(default_factory=MatchIndex)
-    # source -> id of the current snapshot whose entries the index holds
-    seen: dict[str, int] = field(default_factory=dict)
-    entry_ids: dict[EntryKey, int] = field(default_factory=dict)
-    fingerprints: dict[EntryKey, str] = field(default_factory=dict)
-    database: str = ""
-
-
-_loaded = _LoadedIndex()
-_lock = threading.Lock()
-
-
-def _database_identity(session: Session) -> str:
-    bind = session.get_bind()
-    return getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
-
-
-def current_index(session: Session, wait: bool = True) -> _LoadedIndex:
-    """The process's index, brought up to date with the current snapshots (cheap when nothing changed).
-
-    Without ``wait``, while another thread is bringing the index up to date (a refresh applied many changes), the
-    index is returned as it stands, part old and part new, rather than after the update: an ad-hoc query answers
-    at once. Screening waits, as what it records must follow from the publication just applied.
-    """
-    current = dict(
-        session.execute(select(Snapshot.source, Snapshot.id).where(Snapshot.status == "current")).all()
-    )
-    identity = _database_identity(session)
-    if not _lock.acquire(blocking=False):
-        if not wait and _loaded.seen and _loaded.database == identity:
-            return _loaded
-        _lock.acquire()
-    try:
-        return _bring_up_to_date(session, current, identity)
-    finally:
-        _lock.release()
-
-
-def _bring_up_to_date(session: Session, current: dict[str, int], identity: str) -> _LoadedIndex:
-    global _loaded
-    if _loaded.database != identity:
-        _loaded = _LoadedIndex(database=identity)
-    stale = {s: sid for s, sid in current.items() if _loaded.seen.get(s) != sid}
-    gone = [s for s in _loaded.seen if s not in current]
-    if not stale and not gone:
-        return _loaded
-    for source in gone:  # the source's snapshots were deleted (tests, restores): forget its entries
-        for key in [k for k in _loaded.entry_ids if k[0] == source]:
-            _forget(_loaded, key)
-        del _loaded.seen[source]
-    for source, snapshot_id in stale.items():
-        since = _loaded.seen.get(source, 0)
-        query = select(
-            ListEntry.id, ListEntry.list_id, ListEntry.is_listed, ListEntry.data, ListEntry.fingerprint
-        ).where(ListEntry.source == source)
-        if since and since < snapshot_id:
-            query = query.where(ListEntry.last_changed_snapshot_id > since)
-        elif since > snapshot_id:  # the database went back in time: reload the source from scratch
-            for key in [k for k in _loaded.entry_ids if k[0] == source]:
-                _forget(_loaded, key)
-        for row in session.execute(query):
-            key = (source, row.list_id)
-            if row.is_listed:
-                _loaded.index.add(key, Entry.from_dict(row.data))
-                _loaded.entry_ids[key] = row.id
-                _loaded.fingerprints[key] = row.fingerprint
-            else:
-                _forget(_loaded, key)
-        _loaded.seen[source] = snapshot_id
-    return _loaded
-
-
-def _forget(loaded: _LoadedIndex, key: EntryKey) -> None:
-    if key in loaded.entry_ids:
-        loaded.index.remove(key)
-        del loaded.entry_ids[key]
-        loaded.fingerprints.pop(key, None)
+def current_index(session: Session) -> LoadedIndex:
+    """The process's index brought up to date with the current snapshots as ``session`` sees them (waits)."""
+    return live.bring_up_to_date(session)
 
 
 def reset_index() -> None:
-    global _loaded
-    with _lock:
-        _loaded = _LoadedIndex()
+    live.reset()
 
 
 # ---- ad-hoc matching --------------------------------------------------------------------------------------------
@@ -138,12 +65,20 @@ def _identifier_match(result: Any) -> bool:
 
 
 def match(
-    session: Session, query: MatchQuery, *, threshold: float | None = None, limit: int = 5
+    query: MatchQuery,
+    *,
+    threshold: float | None = None,
+    limit: int = 5,
+    loaded: LoadedIndex | None = None,
 ) -> list[MatchHit]:
+    """Ad-hoc matching against ``loaded`` (default: the process's index as it stands; a 503 before it is loaded).
+
+    Several queries of one request pass the same ``loaded``, so that they all answer from the same snapshots.
+    """
     if not query.names or not any(n.strip() for n in query.names):
         raise InvalidInput("a query needs at least one name")
     threshold = get_settings().match_threshold if threshold is None else threshold
-    loaded = current_index(session, wait=False)
+    loaded = loaded or live.ready_index()
     # Near misses still show (match: false), as reviewers want to see them; far ones are not worth scoring.
     hits = loaded.index.search(query, limit=limit, threshold=threshold * 0.75)
     return [
@@ -272,8 +207,6 @@ def screen(
             )
     session.flush()
     if result.affected_targets:
-        from app.alerts.service import refresh_target_status
-
         for target_id in sorted(result.affected_targets):
             refresh_target_status(session, target_id)
     return result
@@ -337,9 +270,6 @@ def _record_link(
 
 
 def _emit_suggested(session: Session, link: Link, target: Target, fingerprint: str | None = None) -> None:
-    from app.alerts.events import emit_event
-    from app.lists.records import AUTHORITY_OF_SOURCE
-
     entry = session.get(ListEntry, link.entry_id)
     emit_event(
         session,
@@ -415,8 +345,6 @@ def _review(session: Session, link_id: int, state: str, reason: str, actor: Acto
         before,
         {"state": state, "reason": link.review_reason},
     )
-    from app.alerts.service import refresh_target_status
-
     refresh_target_status(session, link.target_id)
     return link
 
@@ -450,7 +378,5 @@ def undo_review(session: Session, link_id: int, reason: str, actor: Actor) -> Li
     link.reviewed_by = link.reviewed_at = link.review_reason = None
     session.flush()
     audit(session, actor, "undo", "link", link.id, before, {"state": "suggested"}, note=reason.strip())
-    from app.alerts.service import refresh_target_status  # as _review does, in this version
-
     refresh_target_status(session, link.target_id)
     return link

@@ -1,0 +1,300 @@
+"""The process's match index: loaded before the API says it is ready, brought up to date beside the requests.
+
+One :class:`LoadedIndex` at a time is *the* index of the process. It is never changed once published: an update
+(a new snapshot applied, here or in another process) is built aside, under :data:`_update_lock`, and published by
+one assignment. A request takes the index it finds and answers from it, whole, and never builds one.
+
+Each index is saved under ``<data dir>/index/`` (see :mod:`app.matching.persist`), named by the database and the
+current snapshots it holds, so that the CLI, a restarted process and another API process load it in a fraction of
+a second instead of rebuilding it from the entries. The file is never the only copy: when it is missing, stale
+(another matcher version) or unreadable, the index is rebuilt from the database and saved again.
+
+An update starts from the saved index of the previous snapshots and re-reads only the entries the new snapshots
+changed; when that file is gone it is a full rebuild.
+
+:class:`IndexKeeper` is the thread an API process runs: a first load at start-up, then a cheap look at the current
+snapshot ids every few seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.errors import ServiceError
+from app.lists.models import ListEntry, Snapshot
+from app.lists.records import Entry
+from app.matching.index import MatchIndex
+from app.matching.persist import StaleIndexFile, format_version
+
+EntryKey = tuple[str, str]  # (source, list_id)
+# (source, snapshot id, sha256, applied at): ids alone come back after a restore or a test's RESTART IDENTITY.
+Mark = tuple[str, int, str, str]
+KEEP_FILES = (
+    4  # saved indexes kept in the folder: the newest, and a few an older process may still be loading
+)
+
+log = logging.getLogger("sanctrack.matching.index")
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """An index and what it holds: never changed after it is published."""
+
+    index: MatchIndex
+    marks: tuple[Mark, ...]
+    entry_ids: dict[EntryKey, int]
+    fingerprints: dict[EntryKey, str]
+    database: str
+    origin: str  # "file": loaded from a saved index; "database": built from the entries; "update": both
+
+    @property
+    def snapshots(self) -> dict[str, int]:
+        """Source → id of the snapshot whose entries the index holds."""
+        return {source: snapshot_id for source, snapshot_id, _, _ in self.marks}
+
+
+_current: LoadedIndex | None = None
+_update_lock = threading.Lock()
+# How many indexes this process made, by how: "database" (full build), "update" (saved index plus changes),
+# "file" (loaded as saved). Tests read it to tell that a request built nothing.
+builds: Counter[str] = Counter()
+
+
+class IndexNotReady(ServiceError):
+    status, slug, title = 503, "index-loading", "The match index is loading"
+
+
+def database_identity(session: Session) -> str:
+    bind = session.get_bind()
+    return getattr(bind, "engine", bind).url.render_as_string(hide_password=True)
+
+
+def current_marks(session: Session) -> tuple[Mark, ...]:
+    """The current snapshot of each source: one small indexed query, cheap enough to ask every few seconds."""
+    rows = session.execute(
+        select(Snapshot.source, Snapshot.id, Snapshot.sha256, Snapshot.applied_at).where(
+            Snapshot.status == "current"
+        )
+    ).all()
+    return tuple(
+        sorted((r.source, r.id, r.sha256, r.applied_at.isoformat() if r.applied_at else "") for r in rows)
+    )
+
+
+def loaded() -> LoadedIndex | None:
+    """The process's index as it stands (None until the first load)."""
+    return _current
+
+
+def ready_index() -> LoadedIndex:
+    """The index a request answers from; a 503 while the process is still loading its first one."""
+    current = _current
+    if current is None:
+        raise IndexNotReady("the match index is loading; try again in a few seconds (see /readyz)")
+    return current
+
+
+def reset() -> None:
+    """Forget the process's index (tests, restores); the next update loads or builds one."""
+    global _current
+    with _update_lock:
+        _current = None
+
+
+def index_folder() -> Path:
+    return get_settings().data_dir / "index"
+
+
+def index_path(database: str, marks: tuple[Mark, ...]) -> Path:
+    digest = hashlib.sha256(repr((database, marks, format_version())).encode()).hexdigest()[:24]
+    return index_folder() / f"match-index-{digest}.pickle"
+
+
+def bring_up_to_date(session: Session) -> LoadedIndex:
+    """The index of the current snapshots as ``session`` sees them: loaded, updated or built, then published.
+
+    Cheap when nothing changed. Only one thread updates at a time; requests meanwhile answer from the index
+    published before. Screening calls this (what it records must follow from the publication just applied); the
+    API's requests never do.
+    """
+    global _current
+    with _update_lock:
+        marks = current_marks(session)
+        database = database_identity(session)
+        previous = _current
+        if previous is not None and previous.database == database and previous.marks == marks:
+            return previous
+        _current = _obtain(session, database, marks, previous)
+        return _current
+
+
+def _obtain(
+    session: Session, database: str, marks: tuple[Mark, ...], previous: LoadedIndex | None
+) -> LoadedIndex:
+    started = time.perf_counter()
+    path = index_path(database, marks)
+    made = _from_file(path, database, marks)
+    if made is None:
+        if previous is not None and previous.database == database:
+            made = _updated(session, previous, marks)
+        if made is None:
+            made = _built(session, database, marks)
+        _save(made, path)
+    builds[made.origin] += 1
+    log.info(
+        "match index ready: %d entries of %s (%s, %.2fs)",
+        len(made.index),
+        ", ".join(f"{s}#{i}" for s, i in made.snapshots.items()) or "no lists",
+        made.origin,
+        time.perf_counter() - started,
+        extra={"index_origin": made.origin, "snapshots": made.snapshots},
+    )
+    return made
+
+
+def _from_file(path: Path, database: str, marks: tuple[Mark, ...]) -> LoadedIndex | None:
+    if not path.exists():
+        return None
+    try:
+        index, meta = MatchIndex.load(path)
+    except StaleIndexFile as exc:
+        log.warning("not using the saved match index %s: %s; rebuilding it", path.name, exc)
+        return None
+    if meta.get("database") != database or tuple(tuple(m) for m in meta.get("marks", ())) != marks:
+        log.warning("the saved match index %s holds other snapshots; rebuilding it", path.name)
+        return None
+    return LoadedIndex(index, marks, meta["entry_ids"], meta["fingerprints"], database, "file")
+
+
+def _listed_rows(session: Session, source: str, since: int = 0):  # type: ignore[no-untyped-def]
+    query = select(
+        ListEntry.id, ListEntry.list_id, ListEntry.is_listed, ListEntry.data, ListEntry.fingerprint
+    ).where(ListEntry.source == source)
+    if since:
+        query = query.where(ListEntry.last_changed_snapshot_id > since)
+    else:
+        query = query.where(ListEntry.is_listed.is_(True))
+    return session.execute(query)
+
+
+def _built(session: Session, database: str, marks: tuple[Mark, ...]) -> LoadedIndex:
+    entry_ids: dict[EntryKey, int] = {}
+    fingerprints: dict[EntryKey, str] = {}
+    items = []
+    for source, _, _, _ in marks:
+        for row in _listed_rows(session, source):
+            key = (source, row.list_id)
+            items.append((key, Entry.from_dict(row.data)))
+            entry_ids[key] = row.id
+            fingerprints[key] = row.fingerprint
+    return LoadedIndex(MatchIndex(items), marks, entry_ids, fingerprints, database, "database")
+
+
+def _updated(session: Session, previous: LoadedIndex, marks: tuple[Mark, ...]) -> LoadedIndex | None:
+    """The previous index, loaded again from its file (a private copy), with the entries changed since."""
+    base = _from_file(index_path(previous.database, previous.marks), previous.database, previous.marks)
+    if base is None:
+        return None
+    index, entry_ids, fingerprints = base.index, dict(base.entry_ids), dict(base.fingerprints)
+
+    def forget(key: EntryKey) -> None:
+        if entry_ids.pop(key, None) is not None:
+            index.remove(key)
+            fingerprints.pop(key, None)
+
+    had = previous.snapshots
+    now = {source: snapshot_id for source, snapshot_id, _, _ in marks}
+    for source in had.keys() - now.keys():  # the source's snapshots were deleted (restores, tests)
+        for key in [k for k in entry_ids if k[0] == source]:
+            forget(key)
+    for source, snapshot_id in now.items():
+        since = had.get(source, 0)
+        if since == snapshot_id:
+            continue
+        if since > snapshot_id:  # the database went back in time: read the source again from scratch
+            for key in [k for k in entry_ids if k[0] == source]:
+                forget(key)
+            since = 0
+        for row in _listed_rows(session, source, since):
+            key = (source, row.list_id)
+            if row.is_listed:
+                index.add(key, Entry.from_dict(row.data))
+                entry_ids[key] = row.id
+                fingerprints[key] = row.fingerprint
+            else:
+                forget(key)
+    return LoadedIndex(index, marks, entry_ids, fingerprints, previous.database, "update")
+
+
+def _save(made: LoadedIndex, path: Path) -> None:
+    meta = {
+        "database": made.database,
+        "marks": made.marks,
+        "entry_ids": made.entry_ids,
+        "fingerprints": made.fingerprints,
+    }
+    try:
+        made.index.dump(path, meta)
+    except OSError as exc:  # the index still serves from memory; the next process rebuilds it
+        log.warning("cannot save the match index to %s: %s", path, exc)
+        return
+    saved = sorted(path.parent.glob("match-index-*.pickle"), key=_modified, reverse=True)
+    for old in saved[KEEP_FILES:]:
+        old.unlink(missing_ok=True)  # a process reading it keeps its open file
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class IndexKeeper:
+    """The thread that keeps an API process's index current: a first load, then a look every ``interval`` seconds.
+
+    It only brings the index up to date when the current snapshots differ from those it saw last, so an index a
+    screening brought up to date in this process (in its own transaction) is left alone.
+    """
+
+    def __init__(self, session_scope: Callable[[], AbstractContextManager[Session]], interval: float) -> None:
+        self._session_scope = session_scope
+        self._interval = interval
+        self._stop = threading.Event()
+        self.ready = threading.Event()
+        self._seen: tuple[str, tuple[Mark, ...]] | None = None
+        self._thread = threading.Thread(target=self._run, name="match-index-keeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._session_scope() as session:
+                    seen = (database_identity(session), current_marks(session))
+                    if seen != self._seen or _current is None:
+                        bring_up_to_date(session)
+                        self._seen = seen
+                self.ready.set()
+            except Exception:  # noqa: BLE001 - the database may be down for a while; try again at the next look
+                log.exception("cannot bring the match index up to date; trying again in %ss", self._interval)
+            if self._interval <= 0 and self.ready.is_set():
+                return
+            self._stop.wait(self._interval if self._interval > 0 else 1.0)
