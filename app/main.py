@@ -31,8 +31,9 @@ from app.targets.router import router as targets_router
 from workers.celery_app import install_background_work
 
 DESCRIPTION = """
-Track candidate sanctions targets and their evidence, follow the official designation lists (OFAC, UN, UK, EU),
-match candidates against listed entries, and alert subscribers when an authority designates, delists or amends one.
+Track candidate sanctions targets and their evidence, follow the official designation lists (OFAC, UN, UK, EU,
+Canada, Australia), match candidates against listed entries, and alert subscribers when an authority designates,
+delists or amends one.
 
 Every `/v1` route needs `Authorization: Bearer <key>` (create a key with `sanctrack keys create`). Errors are
 RFC 9457 problem details (`application/problem+json`).

@@ -21,7 +21,7 @@ AUTHORITY_STATUSES = ("not_listed", "listed", "delisted")
 
 
 class TargetAuthorityStatus(Base):
-    """A candidate's standing with one authority (OFAC, UN, UK, EU)."""
+    """A candidate's standing with one authority (one of ``app.targets.models.AUTHORITIES``)."""
 
     __tablename__ = "target_statuses"
     __table_args__ = (
