@@ -52,6 +52,8 @@ def ingest(
     """Ingest one publication of a list: snapshot it, compare it with the current one, record the changes.
 
     Example: sanctrack lists ingest ofac_sdn ../shared/data/ofac_sdn/2023-12-28 --published 2023-12-28 --json
+
+    Example: sanctrack lists ingest ca_sema ../shared/data/canada/sema_c2025-05.xml
     """
     from app.lists.fetch import FetchError
 
@@ -183,6 +185,8 @@ def refresh(
     """Refresh a list now: download (conditional GET), ingest, screen what changed, alert subscribers.
 
     Example: sanctrack lists refresh ofac_sdn
+
+    Example: sanctrack lists refresh au_dfat --queue
     """
     from app.pipeline import RetryLater, execute_refresh, request_refresh
 
