@@ -267,6 +267,10 @@ class ProgramOut(BaseModel):
     authority: str
     name: str
     legal_basis: str
+    themes: list[str] = Field(
+        description="What the program is aimed at: human_rights, corruption, terrorism, country (a country "
+        "programme) or other; human_rights and corruption are the Magnitsky themes"
+    )
 
 
 class AuthorityStatusOut(BaseModel):

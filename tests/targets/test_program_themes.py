@@ -136,3 +136,23 @@ def test_the_api_refuses_an_unknown_theme_and_an_unknown_candidate(client, keys)
         "human_rights",
         "corruption",
     ]
+
+
+def test_the_programs_table_gives_canada_and_australia_regimes_with_their_legal_basis_and_themes(
+    client, keys
+):
+    read = keys.headers("read")
+    canada = {
+        p["code"]: p for p in client.get("/v1/programs", params={"authority": "CA"}, headers=read).json()
+    }
+    assert canada["JVCFOR"]["themes"] == ["human_rights", "corruption"]
+    assert "Justice for Victims of Corrupt Foreign Officials Act" in canada["JVCFOR"]["legal_basis"]
+    assert canada["RUSSIA"]["themes"] == ["country"]
+    assert "Special Economic Measures Act" in canada["RUSSIA"]["legal_basis"]
+    australia = {
+        p["code"]: p for p in client.get("/v1/programs", params={"authority": "AU"}, headers=read).json()
+    }
+    assert australia["THEMATIC-CORRUPTION"]["themes"] == ["corruption"]
+    assert "Autonomous Sanctions" in australia["THEMATIC-CORRUPTION"]["legal_basis"]
+    assert australia["UNSC-1267"]["themes"] == ["terrorism"]
+    assert "Charter of the United Nations Act 1945" in australia["UNSC-1267"]["legal_basis"]
