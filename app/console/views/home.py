@@ -9,6 +9,7 @@ from app.auth.deps import SessionDep
 from app.config import get_settings
 from app.console.web import ConsoleRoute, ReaderDep, render
 from app.db import utcnow
+from app.ops import newest_refresh_by_source
 from app.targets import service
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -26,12 +27,14 @@ def overview(request: Request, db: SessionDep, viewer: ReaderDep) -> Response:
     current = {s.source: s for s in db.scalars(select(Snapshot).where(Snapshot.status == "current"))}
     stale_after = get_settings().stale_list_age_seconds
     now = utcnow()
+    checked = newest_refresh_by_source(db)
+    # Overdue: a loaded list the service has not checked for too long. A list never loaded is counted as not
+    # loaded (the "n/m lists loaded" figure), not as stale.
     stale = [
         source
         for source in SOURCES
-        if source not in current
-        or current[source].applied_at is None
-        or (now - current[source].applied_at).total_seconds() > stale_after
+        if source in current
+        and (source not in checked or (now - checked[source]).total_seconds() > stale_after)
     ]
     held = db.scalar(select(func.count()).select_from(Snapshot).where(Snapshot.status == "held")) or 0
     webhooks = db.scalar(select(func.count()).select_from(Webhook)) or 0
@@ -49,6 +52,7 @@ def overview(request: Request, db: SessionDep, viewer: ReaderDep) -> Response:
         "sources": SOURCES,
         "fetched": len(current),
         "stale": stale,
+        "stale_after": stale_after,
         "held": held,
         "webhooks": webhooks,
         "failing": failing,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -14,6 +15,7 @@ from app.console.explain import diff_view
 from app.console.web import AdminDep, ConsoleRoute, ReaderDep, lazy_service, query_string, redirect, render
 from app.db import utcnow
 from app.errors import NotFound
+from app.ops import newest_refresh_by_source
 
 router = APIRouter(route_class=ConsoleRoute)
 CHART_POINTS = 60
@@ -34,8 +36,40 @@ def _source_label(source: str) -> str:
     }.get(source, source)
 
 
+UNKNOWN_DATE = "date unknown"
+
+
 def _publication_label(snapshot: Any) -> str:
-    return (snapshot.published_on or snapshot.fetched_at.date()).isoformat()
+    """The authority's publication date; a publication that carries none says so (its fetch date is not it)."""
+    if snapshot.published_on is None:
+        return f"{UNKNOWN_DATE} (#{snapshot.id})"
+    return snapshot.published_on.isoformat()
+
+
+def by_publication_date(snapshots: list[Any]) -> list[Any]:
+    """In the order the authority published them. Those without a date cannot be placed on that axis: they come
+    first, in the order they were applied, each labelled "date unknown"."""
+    return sorted(snapshots, key=lambda s: (s.published_on is not None, s.published_on or dt.date.min, s.id))
+
+
+def freshness(
+    current: Any, last_check: dt.datetime | None, now: dt.datetime, stale_after: float
+) -> dict[str, Any]:
+    """Two different ages: how old the publication is (the authority's date), and how long since the service last
+    checked the source (downloaded it, or found it unchanged). Only the second says whether the service is keeping
+    up; a list never loaded is neither fresh nor stale, just not loaded."""
+    published_on = current.published_on if current is not None else None
+    check_age = (now - last_check).total_seconds() if current is not None and last_check else None
+    if current is None:
+        state = "not_loaded"
+    else:
+        state = "overdue" if check_age is None or check_age > stale_after else "checked"
+    return {
+        "state": state,
+        "published_on": published_on,
+        "last_check": last_check if current is not None else None,
+        "check_age": check_age,
+    }
 
 
 @router.get("/lists", summary="Followed lists and their freshness")
@@ -45,6 +79,7 @@ def lists(request: Request, db: SessionDep, viewer: ReaderDep) -> Response:
 
     now = utcnow()
     stale_after = get_settings().stale_list_age_seconds
+    checked = newest_refresh_by_source(db)
     sources = []
     for source in SOURCES:
         current = db.scalar(
@@ -53,7 +88,6 @@ def lists(request: Request, db: SessionDep, viewer: ReaderDep) -> Response:
             .order_by(Snapshot.id.desc())
             .limit(1)
         )
-        age = (now - current.applied_at).total_seconds() if current and current.applied_at else None
         last_run = db.scalar(select(Run).where(Run.source == source).order_by(Run.created_at.desc()).limit(1))
         sources.append(
             {
@@ -61,8 +95,7 @@ def lists(request: Request, db: SessionDep, viewer: ReaderDep) -> Response:
                 "label": _source_label(source),
                 "authority": AUTHORITY_OF_SOURCE[source],
                 "current": current,
-                "age": age,
-                "stale": age is None or age > stale_after,
+                **freshness(current, checked.get(source), now, stale_after),
                 "last_run": last_run,
             }
         )
@@ -91,14 +124,16 @@ def list_source(
 
     if source not in SOURCES:
         raise NotFound(f"no followed list called {source!r}; the lists are {', '.join(SOURCES)}")
-    accepted = list(
-        db.scalars(
-            select(Snapshot)
-            .where(Snapshot.source == source, Snapshot.status.in_(ACCEPTED))
-            .order_by(Snapshot.id.desc())
-            .limit(CHART_POINTS)
+    accepted = by_publication_date(
+        list(
+            db.scalars(
+                select(Snapshot)
+                .where(Snapshot.source == source, Snapshot.status.in_(ACCEPTED))
+                .order_by(Snapshot.id.desc())
+                .limit(CHART_POINTS)
+            )
         )
-    )[::-1]
+    )
     entries_chart = charts.line_chart(
         f"entries-{source}",
         f"Entries on the {_source_label(source)} per publication",
