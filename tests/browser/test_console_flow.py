@@ -101,10 +101,13 @@ def test_review_designation_and_alerts_in_the_console(
     decided = page.locator(f"#card-{link_id}[data-decided]")
     expect(decided).to_have_attribute("data-decided", "confirmed")
 
-    # The candidate page: the link is confirmed and the designation is on the timeline.
+    # The candidate page: the link is confirmed and the designation is on the timeline, as no news: the list held
+    # the entry before the candidate was created.
     page.goto(f"{server.url}/console/candidates/{target_id}")
     expect(page.locator(f"#link-{link_id} .badge.link-confirmed")).to_have_count(1)
-    expect(page.locator("ol.timeline .timeline-title", has_text="Designated")).to_have_count(1)
+    expect(
+        page.locator("ol.timeline .timeline-title", has_text="Already listed by OFAC since")
+    ).to_have_count(1)
 
     # Alerts: the designation's delivery waits for the (absent) worker; Retry, then send.
     page.goto(server.url + "/console/alerts")
