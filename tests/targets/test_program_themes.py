@@ -85,7 +85,7 @@ def test_each_kind_of_standing_under_the_magnitsky_regimes(db: Session) -> None:
     target = factories.target(db, "Someone")
     _status(db, target, "OFAC", "listed", ["GLOMAG", "SDGT"])
     _status(db, target, "UK", "delisted", ["Global Anti-Corruption"])
-    _status(db, target, "EU", "listed", ["TERR"])  # an FSF programme code programs.csv does not classify
+    _status(db, target, "EU", "listed", ["LBY"])  # an FSF programme code the tables do not classify
     _status(db, target, "CA", "listed", ["RUSSIA"])
 
     [row] = theme_coverage(db, [target])
@@ -156,3 +156,14 @@ def test_the_programs_table_gives_canada_and_australia_regimes_with_their_legal_
     assert "Autonomous Sanctions" in australia["THEMATIC-CORRUPTION"]["legal_basis"]
     assert australia["UNSC-1267"]["themes"] == ["terrorism"]
     assert "Charter of the United Nations Act 1945" in australia["UNSC-1267"]["legal_basis"]
+
+
+def test_an_eu_terrorist_listing_is_no_magnitsky_listing(db: Session) -> None:
+    factories.snapshot(db, "eu_fsf", "current")
+    target = factories.target(db, "A third")
+    _status(db, target, "EU", "listed", ["TERR"])  # the FSF's code of the EU terrorist list
+    [row] = theme_coverage(db, [target])
+    eu = next(a for a in row.authorities if a.authority == "EU")
+    assert (eu.standing, eu.other_programs, eu.is_gap) == ("listed_other", ["TERR"], True)
+    [terrorism] = theme_coverage(db, [target], ["terrorism"])
+    assert next(a for a in terrorism.authorities if a.authority == "EU").listed_under == ["EU Terrorist List"]
