@@ -83,6 +83,9 @@ _NAME_QUALITIES = {
 }
 _REFERENCE = re.compile(r"(\d+)\s*([a-z]{0,3})\s*(\d*)")
 _APPROXIMATELY = re.compile(r"^(?:approximately|approx\.?|circa|ca\.|c\.|about|around)\s+", re.I)
+# Several dates in one item, and the words before one.
+_BIRTH_DATE_SEPARATOR = re.compile(r"\s*(?:;|>>|,?\s+or\s+)\s*", re.I)
+_BIRTH_DATE_LABEL = re.compile(r"^(?:alt(?:ernative)?\.?\s+(?:DOB|born)\s*:?|[a-z]\)|DOB\s*:)\s*", re.I)
 _LISTED_ON = re.compile(
     r"\bon:?\s+(\d{1,2}\s*[A-Za-z]{3,9}\.?,?\s+\d{4}|\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d\d-\d\d)"
 )
@@ -279,20 +282,28 @@ def _items(text: str) -> list[str]:
 
 
 def _birth_date(draft: EntryDraft, publication: Publication, text: str) -> None:
-    value = _APPROXIMATELY.sub("", text).strip(" .;,")
-    iso = parse_date_or_range(value)
-    if iso is None:
-        parts = [parse_date_or_range(part) for part in re.split(r"\s+or\s+", value, flags=re.I)]
-        if len(parts) > 1 and all(parts):
-            for part in parts:
-                draft.add("birth_dates", part)
-            return
+    """One birth-date item: a date, a range, or several dates written in one item ("1963; 1964", "10/01/1960; alt
+    DOB: 1961", "1 May 1970, or 2 May 1970"). Each date that reads is kept; when any part does not, the item is
+    also kept as a note, and counted."""
+    parsed: list[str] = []
+    unread = False
+    for part in _BIRTH_DATE_SEPARATOR.split(text):
+        value = _BIRTH_DATE_LABEL.sub("", part).strip(" .;,")
+        if not value:
+            continue
+        plain = _APPROXIMATELY.sub("", value)
+        iso = parse_date_or_range(plain)
+        if iso is None:
+            unread = True
+            continue
+        parsed.append(iso)
+        if plain != value:
+            draft.add_extra("birth_dates_circa", iso)
+    for iso in parsed:
+        draft.add("birth_dates", iso)
+    if unread or not parsed:
         publication.note_unmapped("birth_date.unparsed", text)
         draft.add_extra("birth_date_notes", text)
-        return
-    draft.add("birth_dates", iso)
-    if value != text.strip(" .;,"):
-        draft.add_extra("birth_dates_circa", iso)
 
 
 def _countries(text: str) -> list[str]:
