@@ -16,6 +16,7 @@ def install_console(app: FastAPI) -> None:
         candidate_edit,
         candidates,
         coverage,
+        documents,
         home,
         lists,
         review,
@@ -23,7 +24,7 @@ def install_console(app: FastAPI) -> None:
     )
 
     console = APIRouter(include_in_schema=False)
-    for module in (signin, home, candidates, candidate_edit, review, lists, alerts, coverage):
+    for module in (signin, home, candidates, candidate_edit, review, lists, alerts, coverage, documents):
         console.include_router(module.router, prefix="/console")
     app.include_router(console)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")

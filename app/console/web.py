@@ -40,6 +40,7 @@ NAV = (
     ("lists", "/console/lists", "Lists"),
     ("alerts", "/console/alerts", "Alerts"),
     ("coverage", "/console/coverage", "Coverage"),
+    ("documents", "/console/documents", "From a document"),
 )
 
 
