@@ -181,9 +181,6 @@ PUBLICATIONS = [
     ("ofac_sdn", "ofac_sdn/2023-12-28", dt.date(2023, 12, 28)),
     ("un_sc", "un/consolidated_2026-02-27.xml", dt.date(2026, 2, 27)),
     ("uk", "uk/ofsi_conlist_2025-04-14.xlsx", dt.date(2025, 4, 14)),
-    # Canada's and Australia's files state no publication date (about May 2025 and 17 December 2024).
-    ("ca_sema", "canada/sema_c2025-05.xml", None),
-    ("au_dfat", "australia/dfat_consolidated_c2024-12-17.xlsx", None),
 ]
 
 
