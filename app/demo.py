@@ -5,7 +5,9 @@ brief, is absent from the SDN list of early 2019, and is designated under GLOMAG
 and UK lists are loaded too, so that the coverage view can say that the UK has not followed the US on Kataib
 Hezbollah (what the brief asks of it) rather than that nobody knows.
 
-The brief's own names either match a listed name outright or nothing near it. The review queue is shown by one
+The candidates and their evidence come from reading the brief (``app/documents``): the demo adopts the names it
+holds that ``demo_brief.json`` picks, as an analyst ticks them on the console's "From a document" page. The brief's
+own names either match a listed name outright or nothing near it. The review queue is shown by one
 candidate from outside the brief: Kataib Hezbollah's chief of staff, whom an analyst following the brief's call to
 sanction the militia's leaders would add under the name the press uses. The list holds that name only as a weak
 alias of his entry, so the match waits for a reviewer (see ``FOLLOW_UP``).
@@ -14,7 +16,7 @@ alias of his entry, so the match waits for a reviewer (see ``FOLLOW_UP``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,142 +26,16 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.context import Actor
+from app.documents import service as documents
+from app.documents.mentions import fold
+from app.documents.schemas import AdoptRequest, CitationFields
+from app.targets import service as targets
 from app.targets.models import Target
-from app.targets.schemas import EvidenceCreate, TargetCreate
+from app.targets.schemas import TargetCreate, TargetUpdate
 
 DEMO_ACTOR = Actor(name="demo")
-BRIEF = {
-    "source_type": "ngo_report",
-    "title": "U.S.-Iraq Relations at a Crossroads: Policy Options",
-    "publisher": "The Washington Institute for Near East Policy",
-    "author": "Michael Knights",
-    "url": "https://www.washingtoninstitute.org/policy-analysis/us-iraq-relations-crossroads-policy-options",
-    "published_on": "2020-01-02",
-    "credibility": "B",
-}
-# Each candidate the brief names, with the sentence of the brief that names it.
-CANDIDATES: list[dict[str, Any]] = [
-    {
-        "target": {
-            "kind": "person",
-            "name": "Faleh al-Fayyad",
-            "aliases": ["Falih al-Fayyadh"],
-            "nationalities": ["IQ"],
-            "programs": ["GLOMAG"],
-            "tags": ["iraq", "pmf", "seed-brief"],
-            "rationale": "Longtime national security advisor of Iraq, held responsible for abetting attacks "
-            "on Iraqi protestors and U.S. sites.",
-        },
-        "quotes": [
-            (
-                "human_rights_abuse",
-                "The best way to open that campaign is by sanctioning Faleh al-Fayyad, the longtime national "
-                "security advisor responsible for abetting a range of attacks on Iraqi protestors and U.S. "
-                "sites.",
-            )
-        ],
-    },
-    {
-        "target": {
-            "kind": "person",
-            "name": "Abu Muntadher al-Husseini",
-            "aliases": ["Tahseen Abid Murat al-Abboudi"],
-            "nationalities": ["IQ"],
-            "programs": ["GLOMAG"],
-            "tags": ["iraq", "badr", "seed-brief"],
-            "rationale": "Badr Organization militia officer put in charge of the International Zone's "
-            "security days before the attack on the U.S. embassy.",
-        },
-        "quotes": [
-            (
-                "attack_on_diplomatic_facility",
-                "Days before the U.S. embassy attack, the Iraqi government handed responsibility over the "
-                "zone’s security to militia officer Abu Muntadher al-Husseini (birth name Tahseen Abid Murat "
-                "al-Abboudi), a member of the Iran-backed Badr Organization who serves as the prime minister’s "
-                "advisor on Popular Mobilization Force affairs.",
-            )
-        ],
-    },
-    {
-        "target": {
-            "kind": "person",
-            "name": "Ali Taqi",
-            "nationalities": ["IQ"],
-            "programs": ["GLOMAG"],
-            "tags": ["iraq", "badr", "airport", "seed-brief"],
-            "rationale": "Director of Baghdad International Airport and Badr intelligence officer who "
-            "awarded ground handling services to a Kataib Hezbollah front company.",
-        },
-        "quotes": [
-            (
-                "corruption",
-                "Likewise, the current director of Baghdad International Airport is Ali Taqi, a Badr "
-                "intelligence officer who recently awarded ground handling services to a Kataib Hezbollah "
-                "front company.",
-            )
-        ],
-    },
-    {
-        "target": {
-            "kind": "organization",
-            "name": "Kataib Hezbollah",
-            "aliases": ["Kata'ib Hizballah"],
-            "programs": ["SDGT", "FTO", "UK:Counter-Terrorism (International)"],
-            "tags": ["iraq", "militia", "uk-gap", "seed-brief"],
-            "rationale": "Iran-backed militia that attacked U.S. facilities; the brief asks Britain, whose "
-            "troops it killed, to designate it as a terrorist entity.",
-        },
-        "quotes": [
-            (
-                "terrorism",
-                "The United States should also push European allies such as Britain—whose troops were killed "
-                "by Kataib Hezbollah prior to 2011—to designate that group as a terrorist entity.",
-            ),
-            (
-                "attack_on_diplomatic_facility",
-                "Iran-backed militias, most prominently Kataib Hezbollah, have effectively taken over key areas "
-                "and responsibilities, including the prime minister's office, the government center/diplomatic "
-                "district, Baghdad airport, various highway routes connecting Iran and Syria, and management "
-                "of the country's airspace.",
-            ),
-        ],
-    },
-]
-# Organizations the brief names in passing; an analyst following it would track them too.
-CANDIDATES += [
-    {
-        "target": {
-            "kind": "organization",
-            "name": "Badr Organization",
-            "programs": ["SDGT"],
-            "tags": ["iraq", "badr", "seed-brief"],
-            "rationale": "Iran-backed organization whose members hold security posts named in the brief.",
-        },
-        "quotes": [
-            (
-                "other",
-                "a member of the Iran-backed Badr Organization who serves as the prime minister’s advisor on "
-                "Popular Mobilization Force affairs.",
-            )
-        ],
-    },
-    {
-        "target": {
-            "kind": "organization",
-            "name": "Popular Mobilization Forces",
-            "programs": ["GLOMAG"],
-            "tags": ["iraq", "pmf", "seed-brief"],
-            "rationale": "Umbrella of militias whose affairs are run from the prime minister's office.",
-        },
-        "quotes": [
-            (
-                "human_rights_abuse",
-                "the government allowed militias to kill scores of Iraqi protestors last year to stop them "
-                "from reaching the Iranian embassy",
-            )
-        ],
-    },
-]
+# Where the brief was published and which of the names it holds the demo's analyst adopts (app/documents reads it).
+DEMO_BRIEF = Path(__file__).with_name("demo_brief.json")
 # Candidates an analyst adds while following the brief up, who are not named in it: no evidence record cites the
 # brief for them.
 FOLLOW_UP: list[dict[str, Any]] = [
@@ -184,32 +60,52 @@ PUBLICATIONS = [
 ]
 
 
-def seed_candidates(session: Session, brief_path: Path | None) -> list[Target]:
-    from app.targets import service
-
-    sha = hashlib.sha256(brief_path.read_bytes()).hexdigest() if brief_path and brief_path.exists() else None
+def seed_candidates(session: Session, brief_path: Path) -> list[Target]:
+    """Read the brief as an analyst would upload it, adopt the names she picks (with the sentences naming them as
+    evidence), then add the candidates she finds while following it up."""
+    picks = json.loads(DEMO_BRIEF.read_text(encoding="utf-8"))
+    citation = picks["citation"]
+    document = documents.intake_bytes(
+        session,
+        brief_path.read_bytes(),
+        filename=brief_path.name,
+        content_type="text/markdown",
+        url=citation["url"],
+        citation=CitationFields(**{k: citation[k] for k in ("title", "author", "publisher", "published_on")}),
+        actor=DEMO_ACTOR,
+    )
     created = []
-    for item in [*CANDIDATES, *FOLLOW_UP]:
+    for pick in picks["adopt"]:
+        mention = next(
+            (m for m in document.mentions if fold(pick["name"]) in {fold(n) for n in m.names}),
+            None,
+        )
+        if mention is None:
+            raise RuntimeError(
+                f"the brief at {brief_path} does not name {pick['name']!r} (or it is not found)"
+            )
+        request = AdoptRequest(
+            mentions=[mention.id],
+            programs=pick.get("programs", []),
+            tags=pick.get("tags", []),
+            allegation=pick["allegation"],
+            source_type=citation["source_type"],
+            credibility=citation["credibility"],
+        )
+        (adopted,) = documents.adopt(session, document.id, request, DEMO_ACTOR).adopted
+        target = targets.get_target(session, adopted.candidate_id)
+        if adopted.created and (pick.get("aliases") or pick.get("nationalities")):
+            # What the analyst knows from elsewhere: the spelling the lists use, the nationality.
+            known = [a["name"] for a in target.aliases]
+            update = TargetUpdate(
+                aliases=[*known, *pick.get("aliases", [])], nationalities=pick.get("nationalities", [])
+            )
+            target = targets.update_target(session, target.id, update, DEMO_ACTOR)
+        created.append(target)
+    for item in FOLLOW_UP:
         name = item["target"]["name"]
         existing = session.scalar(select(Target).where(Target.name == name, Target.deleted_at.is_(None)))
-        if existing is not None:
-            created.append(existing)
-            continue
-        target = service.create_target(session, TargetCreate(**item["target"]), DEMO_ACTOR)
-        for allegation, quote in item["quotes"]:
-            service.add_evidence(
-                session,
-                target.id,
-                EvidenceCreate(
-                    **BRIEF,
-                    allegation=allegation,
-                    excerpt=quote,
-                    accessed_on=dt.date.today(),
-                    content_sha256=sha,
-                ),
-                DEMO_ACTOR,
-            )
-        created.append(target)
+        created.append(existing or targets.create_target(session, TargetCreate(**item["target"]), DEMO_ACTOR))
     return created
 
 
@@ -234,8 +130,14 @@ def subscribe_demo_receiver(session: Session, base_url: str) -> str:
 
 
 def missing_sample_files(sample: Path) -> list[Path]:
-    """The demo's list files that are not under ``sample``."""
-    return [sample / folder for _, folder, _ in PUBLICATIONS if not (sample / folder).exists()]
+    """The demo's list files (and the seed brief beside them) that are not under ``sample``."""
+    wanted = [sample / folder for _, folder, _ in PUBLICATIONS] + [seed_brief(sample)]
+    return [path for path in wanted if not path.exists()]
+
+
+def seed_brief(sample: Path) -> Path:
+    """The policy brief the demo reads: ``seed/article.md`` beside the sample lists folder."""
+    return sample.parent / "seed" / "article.md"
 
 
 def load_publications(session: Session, sample: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
