@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 
@@ -77,6 +78,9 @@ def serve(
     no_workers: bool = typer.Option(
         False, "--no-workers", hidden=True, help="The old name of --no-background"
     ),
+    worker_log: Path | None = typer.Option(
+        None, "--worker-log", help="Append the background worker's log to this file instead of the terminal"
+    ),
 ) -> None:
     """Upgrade the database and serve the API (and, by default, the background worker and scheduler).
 
@@ -91,7 +95,7 @@ def serve(
     if background and not no_workers:
         from workers.embedded import start_children
 
-        children = start_children()
+        children = start_children(log_file=worker_log)
     typer.echo(f"sanctrack API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     if workers > 1 and not get_settings().redis_url:
         typer.echo(
@@ -141,6 +145,7 @@ def demo(
         seed_candidates,
         subscribe_demo_receiver,
     )
+    from app.demo_terminal import WORKER_LOG_FILE, closing_lines, save_admin_key
     from app.lists.records import SOURCES
     from app.migrate import upgrade
 
@@ -194,7 +199,9 @@ def demo(
             "Scheduled refreshes are off: the lists are the sample publications ('sanctrack demo --live' follows "
             "the official lists)"
         )
-    typer.echo(f"\nConsole: http://{host}:{port}/console   API docs: http://{host}:{port}/docs")
-    typer.echo(f"Sign in with this admin key (shown once): {key}")
+    # The key last, and in a file: the server's start-up lines follow it, the worker's go to their own file.
+    worker_log = None if no_serve else Path(WORKER_LOG_FILE)
+    for line in closing_lines(f"http://{host}:{port}", key, save_admin_key(key, Path.cwd()), worker_log):
+        typer.echo(line)
     if not no_serve:
-        serve(host=host, port=port, workers=1, background=True, no_workers=False)
+        serve(host=host, port=port, workers=1, background=True, no_workers=False, worker_log=worker_log)

@@ -46,7 +46,13 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
     assert "ofac_sdn: stored 13,821 entries" in out
     assert "Faleh al-Fayyad (OFAC GLOMAG)" in out
     assert "Waiting for review (1):" in out and "Abu Fadak al-Mohammedawi ~ ofac_sdn 29722" in out
-    assert "Sign in with this admin key" in out
+    # The key last (what stays in view once the server starts), and kept in a file only its owner reads.
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith("Sign in with this admin key (shown once): stk_")
+    key_file = tmp_path / "sanctrack-admin-key.txt"
+    assert (
+        key_file.read_text().strip() == last.rsplit(" ", 1)[1] and oct(key_file.stat().st_mode)[-3:] == "600"
+    )
     # progress went to the terminal while the lists loaded
     assert "ingesting ofac_sdn/2023-12-28" in result.stderr
 

@@ -61,6 +61,19 @@ def _die_with_parent() -> None:
         pass
 
 
-def start_children() -> list[subprocess.Popen[bytes]]:
+def start_children(log_file: Path | None = None) -> list[subprocess.Popen[bytes]]:
+    """The worker (with beat), its output on this terminal, or appended to ``log_file``."""
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen(worker_command(), env=os.environ.copy(), preexec_fn=_die_with_parent)]
+    if log_file is None:
+        return [subprocess.Popen(worker_command(), env=os.environ.copy(), preexec_fn=_die_with_parent)]
+    with log_file.open("ab") as log:  # the child holds its own copy of the descriptor
+        return [
+            subprocess.Popen(
+                worker_command(),
+                env=os.environ.copy(),
+                preexec_fn=_die_with_parent,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        ]
