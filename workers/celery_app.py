@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 
 from celery import Celery
 from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_init
+from kombu.transport import redis as kombu_redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.background import provide
 from app.config import get_settings
+from app.context import request_id_var
+from app.db import get_engine
+from app.observability import configure_logging, observe_task
+from workers.schedule import beat_schedule
 
 
 def broker_url() -> str:
@@ -58,8 +65,6 @@ def make_celery() -> Celery:
         enable_utc=True,
         task_default_queue=os.environ.get("SANCTRACK_QUEUE", "sanctrack"),
     )
-    from workers.schedule import beat_schedule
-
     celery.conf.beat_schedule = beat_schedule(settings)
     return celery
 
@@ -75,9 +80,6 @@ def survive_broker_loss_with_tasks_in_flight() -> None:
     nothing is lost: Redis keeps the task in its unacknowledged index until the visibility timeout returns it,
     and running a task twice is harmless here.
     """
-    from kombu.transport import redis as kombu_redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
     original = kombu_redis.Channel._connparams
     if getattr(original, "raises_when_detached", False):
         return
@@ -125,25 +127,17 @@ _started: dict[str, float] = {}
 @worker_process_init.connect
 def _fresh_connections(**_: object) -> None:
     # A forked worker must not reuse the parent's database connections.
-    from app.db import get_engine
-
     get_engine().dispose(close=False)
 
 
 @setup_logging.connect
 def _logging(**_: object) -> None:
     # Connecting here replaces Celery's own logging set-up: workers log JSON lines like the API.
-    from app.observability import configure_logging
-
     configure_logging(get_settings().log_json)
 
 
 @task_prerun.connect
 def _task_started(task_id: str | None = None, task: object = None, **_: object) -> None:
-    import time
-
-    from app.context import request_id_var
-
     if task_id:
         _started[task_id] = time.monotonic()
         request_id_var.set(task_id)
@@ -153,13 +147,7 @@ def _task_started(task_id: str | None = None, task: object = None, **_: object) 
 def _task_finished(
     task_id: str | None = None, task: object = None, state: str | None = None, **_: object
 ) -> None:
-    import time
-
     began = _started.pop(task_id or "", None)
     if began is None:
-        return
-    try:
-        from app.observability import observe_task
-    except ImportError:
         return
     observe_task(getattr(task, "name", "unknown"), time.monotonic() - began, state == "SUCCESS")

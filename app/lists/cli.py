@@ -10,7 +10,16 @@ from app.background import background
 from app.cli_support import emit_json, fail, handle_errors, unit_of_work
 from app.context import CLI
 from app.lists import service
+from app.lists.fetch import FetchError
 from app.lists.records import SOURCES
+from app.pipeline import (
+    RetryLater,
+    accept_held_snapshot,
+    execute_refresh,
+    list_runs,
+    request_refresh,
+    run_json,
+)
 
 lists_app = typer.Typer(
     help="Official lists: ingest publications, review held ones, see changes.", no_args_is_help=True
@@ -55,8 +64,6 @@ def ingest(
 
     Example: sanctrack lists ingest ca_sema ../shared/data/canada/sema_c2025-05.xml
     """
-    from app.lists.fetch import FetchError
-
     published_on = dt.date.fromisoformat(published) if published else None
     with stderr.status(f"{source}: starting") as status, unit_of_work() as session:
 
@@ -107,8 +114,6 @@ def accept(
     Example: sanctrack lists accept 2
     """
     with stderr.status(f"applying snapshot {snapshot_id}") as status, unit_of_work() as session:
-        from app.pipeline import accept_held_snapshot
-
         # Through the pipeline: what the publication changed is screened, so its designations are alerted too.
         result = accept_held_snapshot(session, snapshot_id, CLI, progress=lambda m: status.update(m))
     _print_result(result.to_json(), as_json)
@@ -188,8 +193,6 @@ def refresh(
 
     Example: sanctrack lists refresh au_dfat --queue
     """
-    from app.pipeline import RetryLater, execute_refresh, request_refresh
-
     with unit_of_work() as session:
         run_id = request_refresh(session, source, trigger="cli", actor=CLI, url=url).id
     if queue:
@@ -229,8 +232,6 @@ def runs(
 
     Example: sanctrack lists runs --source ofac_sdn
     """
-    from app.pipeline import list_runs, run_json
-
     with unit_of_work() as session:
         rows = [run_json(r) for r in list_runs(session, source=source, limit=limit)]
     if as_json:

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query
 
+from app import pipeline
 from app.auth.deps import AdminActor, ReadActor, SessionDep
 from app.background import background as background_work
 from app.lists import schemas, service
@@ -70,11 +71,9 @@ def list_changes(
 def accept_snapshot(
     snapshot_id: int, session: SessionDep, actor: AdminActor, background: BackgroundTasks
 ) -> schemas.IngestOut:
-    from app.pipeline import accept_held_snapshot, send_deliveries_soon
-
     # Through the pipeline: what the publication changed is screened, so its designations are alerted too.
-    result = accept_held_snapshot(session, snapshot_id, actor)
-    background.add_task(send_deliveries_soon)
+    result = pipeline.accept_held_snapshot(session, snapshot_id, actor)
+    background.add_task(pipeline.send_deliveries_soon)
     return schemas.IngestOut.model_validate(result.to_json())
 
 
@@ -133,12 +132,10 @@ class RunOut(schemas.BaseModel):
     responses={409: {"description": "A refresh of this source is already queued or running"}},
 )
 def refresh(source: str, session: SessionDep, actor: AdminActor, background: BackgroundTasks) -> RunOut:
-    from app.pipeline import request_refresh, run_json
-
-    run = request_refresh(session, source, trigger="api", actor=actor)
+    run = pipeline.request_refresh(session, source, trigger="api", actor=actor)
     # After the commit, so that the worker finds the run.
     background.add_task(background_work().refresh_soon, run.id)
-    return RunOut.model_validate(run_json(run))
+    return RunOut.model_validate(pipeline.run_json(run))
 
 
 @router.get("/runs", response_model=list[RunOut], summary="Refresh and screening runs, newest first")
@@ -150,18 +147,12 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[RunOut]:
-    from app.pipeline import list_runs as runs
-    from app.pipeline import run_json
-
     return [
-        RunOut.model_validate(run_json(r))
-        for r in runs(session, source=source, kind=kind, limit=limit, offset=offset)
+        RunOut.model_validate(pipeline.run_json(r))
+        for r in pipeline.list_runs(session, source=source, kind=kind, limit=limit, offset=offset)
     ]
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, summary="One run")
 def get_run(run_id: str, session: SessionDep, _: ReadActor) -> RunOut:
-    from app.pipeline import get_run as one
-    from app.pipeline import run_json
-
-    return RunOut.model_validate(run_json(one(session, run_id)))
+    return RunOut.model_validate(pipeline.run_json(pipeline.get_run(session, run_id)))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +20,15 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.alerts.events import emit_event
+from app.auth.service import audit
 from app.config import get_settings
 from app.context import SYSTEM, Actor
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.lists import storage
 from app.lists.diff import diff_entries
-from app.lists.models import Change, EntryVersion, ListEntry, Snapshot
+from app.lists.fetch import fetch, fetch_set
+from app.lists.models import Change, EntryVersion, ListEntry, Run, Snapshot
 from app.lists.parsers import parse
 from app.lists.records import (
     AUTHORITY_OF_SOURCE,
@@ -484,8 +488,6 @@ def accept_snapshot(
         result = apply_publication(
             session, snapshot, publication, allow_mass_removal=True, actor=actor, progress=progress
         )
-    from app.auth.service import audit
-
     audit(
         session,
         actor,
@@ -535,11 +537,6 @@ def ingest_url(
     Raises ``app.lists.fetch.FetchError`` when the download fails; ``error.retryable`` tells the caller whether
     trying again later can help.
     """
-    import shutil
-    import uuid
-
-    from app.lists.fetch import fetch, fetch_set
-
     check_source(source)
     settings = get_settings()
     url = url or settings.source_url(source)
@@ -672,8 +669,6 @@ def _copy_rows(
 
 
 def list_sources(session: Session) -> list[dict[str, Any]]:
-    from app.lists.models import Run
-
     now = utcnow()
     out = []
     for source in SOURCES:
