@@ -581,16 +581,57 @@ def report(data: EvalData, run: Run) -> None:
         )
 
 
-def screening(run: Run) -> None:
+def screening(run: Run) -> float:
     everything = run.indexes["all"]
     records = [q.query for q in run.queries]
     random.Random(SAMPLE_SEED).shuffle(records)
     batch = (records * (SCREENING_RECORDS // max(len(records), 1) + 1))[:SCREENING_RECORDS]
     start = time.perf_counter()
     alerts = sum(len(everything.search(q, limit=LIMIT)) for q in batch)
+    seconds = time.perf_counter() - start
     print(
         f"\nScreening {len(batch)} records (the run's queries) against all loaded entries ({len(everything)}): "
-        f"{time.perf_counter() - start:.1f} s, {alerts} alerts"
+        f"{seconds:.1f} s, {alerts} alerts"
+    )
+    return seconds
+
+
+def targets(run: Run, screening_seconds: float) -> None:
+    """Issue 12's targets, names only, on this run's split (they are stated for the test split)."""
+    match, review, auto_link = thresholds()
+    ours = measure(run.ours["names"], match, HEADLINE_SETS)
+    at_review = measure(run.ours["names"], review, HEADLINE_SETS)
+    auto_links = sum(len(false_auto_links(run.ours[mode], auto_link)) for mode in run.ours)
+    headline_ids = {q.id for q in run.queries if q.set in HEADLINE_SETS}
+    got = [ok for q_id, ok in run.retrieved.items() if q_id in headline_ids]
+    retrieval_recall = sum(got) / max(len(got), 1)
+    ours_ms = statistics.median(o.seconds for o in run.timed) * 1000
+    rows = [
+        ("F1 at the match threshold >= 0.90", f"{ours.f1:.3f}", ours.f1 >= 0.90),
+        (
+            "recall at review >= 0.95, <= 1 false suggestion / 100 negatives",
+            f"{at_review.recall:.3f}, {at_review.false_suggestions_per_100:.1f}",
+            at_review.recall >= 0.95 and at_review.false_suggestions_per_100 <= 1.0,
+        ),
+        ("no false auto-link (any set, with or without attributes)", str(auto_links), auto_links == 0),
+        ("retrieval recall >= 0.99", f"{retrieval_recall:.3f}", retrieval_recall >= 0.99),
+        ("screening 1,000 records < 60 s", f"{screening_seconds:.1f} s", screening_seconds < 60),
+    ]
+    if "names" in run.lv2:
+        lv2 = measure(run.lv2["names"], LOGIC_V2_THRESHOLD, HEADLINE_SETS)
+        lv2_ms = statistics.median(o.seconds for o in run.lv2["names"]) * 1000
+        rows.append(("F1 above logic-v2's", f"{ours.f1:.3f} vs {lv2.f1:.3f}", ours.f1 > lv2.f1))
+        rows.append(
+            (
+                "median query >= 10x faster than logic-v2 scoring 50 candidates",
+                f"{lv2_ms / ours_ms:.1f}x",
+                lv2_ms >= 10 * ours_ms,
+            )
+        )
+    print_table(
+        f"Issue 12 targets ({run.split} split, names only)",
+        ["target", "measured", ""],
+        [[label, value, "PASS" if ok else "FAIL"] for label, value, ok in rows],
     )
 
 
@@ -658,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             run.lv2["names"] = run_logic_v2(lv2, run.indexes, run.queries, use_attrs=False)
             run.lv2["attrs"] = run_logic_v2(lv2, run.indexes, run.queries, use_attrs=True)
     report(data, run)
-    screening(run)
+    targets(run, screening(run))
     if args.dump:
         dump(args.dump, run)
     return 0
