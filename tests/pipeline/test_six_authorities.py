@@ -254,3 +254,15 @@ def test_a_candidate_stands_with_six_authorities_and_the_magnitsky_view_names_th
     for source in ("ca_sema", "au_dfat"):
         page = client.get(f"/console/lists/{source}")
         assert page.status_code == 200 and "<svg" in page.text
+    assert "No regime of this theme: UN." in magnitsky
+    exported = client.get("/console/coverage.csv", params={"theme": "magnitsky"}).text.splitlines()
+    assert exported[0].split(",")[5:12] == ["OFAC", "UK", "EU", "CA", "AU", "listed_by", "not_yet_listed_by"]
+    assert exported[1].split(",")[5:] == [
+        "listed",
+        "listed",
+        "not_listed",
+        "listed",
+        "listed_other",
+        "OFAC;UK;CA",
+        "EU;AU",
+    ]
