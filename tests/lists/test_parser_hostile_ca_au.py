@@ -155,6 +155,12 @@ def test_canadian_records_that_cannot_be_identified_are_rejected(tmp_path: Path)
     assert_rejected(
         tmp_path, "ca_sema", b'<?xml version="1.0"?>\n<data-set>\n</data-set>\n', "empty.xml", "no entries"
     )
+    long_item = data.replace(b"<Item>2</Item>", b"<Item>" + b"9" * 5000 + b"</Item>")
+    assert_rejected(tmp_path, "ca_sema", long_item, "item.xml", "too long to be one")
+    long_schedule = data.replace(
+        b"<Schedule>1, Part 1</Schedule>", b"<Schedule>" + b"1" * 5000 + b"</Schedule>", 1
+    )
+    assert_rejected(tmp_path, "ca_sema", long_schedule, "schedule.xml", "too long to be one")
     assert_rejected(
         tmp_path,
         "ca_sema",
@@ -237,6 +243,11 @@ def test_australian_workbook_with_bad_cells_is_rejected(tmp_path: Path) -> None:
     assert_rejected(tmp_path, "au_dfat", huge.getvalue(), "huge.xlsx", "2,000,000 characters")
     bad_reference = [list(row) for row in rows]
     bad_reference[3][0] = "see above"
+    huge_reference = [list(row) for row in rows]
+    huge_reference[3][0] = "9" * 5000
+    assert_rejected(
+        tmp_path, "au_dfat", workbook_bytes(huge_reference), "big.xlsx", "not a DFAT reference number"
+    )
     assert_rejected(
         tmp_path, "au_dfat", workbook_bytes(bad_reference), "ref.xlsx", "not a DFAT reference number"
     )

@@ -81,7 +81,8 @@ _NAME_QUALITIES = {
     "fka": "former",
     "previously listed as": "former",
 }
-_REFERENCE = re.compile(r"(\d+)\s*([a-z]{0,3})\s*(\d*)")
+# A reference: a number of up to nine digits (real ones have four), up to three letters, and a last number.
+_REFERENCE = re.compile(r"(\d{1,9})\s*([a-z]{0,3})\s*(\d{0,3})")
 _APPROXIMATELY = re.compile(r"^(?:approximately|approx\.?|circa|ca\.|c\.|about|around)\s+", re.I)
 # Several dates in one item, and the words before one.
 _BIRTH_DATE_SEPARATOR = re.compile(r"\s*(?:;|>>|,?\s+or\s+)\s*", re.I)

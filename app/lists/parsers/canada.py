@@ -28,7 +28,8 @@ list writes them changes between publications:
 
 The id is ``CODE-S{schedule}-P{part}-{item}`` when the schedule has parts ("RUSSIA-S1-P1-1234"),
 ``CODE-S{schedule}-{item}`` for a schedule other than 1 without parts ("RUSSIA-S1.1-7", "RUSSIA-S2-1"), and
-``CODE-{item}`` when there is no schedule or only schedule 1 ("JVCFOR-12", "VENEZUELA-45").
+``CODE-{item}`` when there is no schedule or only schedule 1 ("JVCFOR-12", "VENEZUELA-45"). A code made from an
+unknown label keeps its first 40 characters; a record whose id would still be over 100 characters is rejected.
 
 The programme of an entry is its regime code (``JVCFOR`` for the Magnitsky listings). ``extra`` keeps the regime's
 name, schedule and item in the same canonical forms (so a publication that only writes them differently changes
@@ -60,7 +61,7 @@ from app.lists.parsers.common import (
     parse_date_or_range,
     text_of,
 )
-from app.lists.records import Identifier, Name, Publication
+from app.lists.records import Identifier, Name, ParseError, Publication
 
 FORMAT = "ca_sema_xml"
 ROOT = "data-set"
@@ -84,6 +85,9 @@ _KNOWN_CHILDREN = {
 # Words of a regime label that name the kind of law rather than the regime.
 _REGIME_FILLER = {"special", "economic", "measures", "measure", "regulations", "regulation", "sema", "the"}
 _SCHEDULE_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+# What the database keeps of a list id; real ids here are under 25 characters.
+MAX_LIST_ID_CHARS = 100
+MAX_REGIME_CODE_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -149,28 +153,32 @@ def regime_of(label: str) -> Regime:
         if candidate and found:
             return found
     words = (outside or " ".join(map(key, bracketed)) or key(english)).split()
-    return Regime("-".join(words).upper() or "UNKNOWN", english, None, False)
+    code = "-".join(words).upper()[:MAX_REGIME_CODE_CHARS].rstrip("-")
+    return Regime(code or "UNKNOWN", english, None, False)
 
 
 def schedule_key(text: str) -> tuple[str, str | None]:
     """(schedule, part) of a ``Schedule`` value: "1, Part 1" -> ("1", "1"), "Part 2" -> ("1", "2"), "1.1" ->
     ("1.1", None), "" -> ("1", None). Numbers lose leading zeros ("01" -> "1")."""
     folded = _fold(clean(text))
-    numbers = [
-        ".".join(str(int(part)) for part in number.split(".")) for number in _SCHEDULE_NUMBER.findall(folded)
-    ]
+    numbers = [_number(number) for number in _SCHEDULE_NUMBER.findall(folded)]
     if "part" in folded:
         before, _, after = folded.partition("part")
         part_numbers = _SCHEDULE_NUMBER.findall(after)
         schedule_numbers = _SCHEDULE_NUMBER.findall(before)
-        schedule = ".".join(str(int(p)) for p in schedule_numbers[0].split(".")) if schedule_numbers else "1"
-        part = ".".join(str(int(p)) for p in part_numbers[0].split(".")) if part_numbers else None
+        schedule = _number(schedule_numbers[0]) if schedule_numbers else "1"
+        part = _number(part_numbers[0]) if part_numbers else None
         return schedule, part
     if not numbers:
         return "1", None
     if len(numbers) >= 2:
         return numbers[0], numbers[1]
     return numbers[0], None
+
+
+def _number(text: str) -> str:
+    """A schedule or part number without leading zeros: "01.1" -> "1.1"."""
+    return ".".join(component.lstrip("0") or "0" for component in text.split("."))
 
 
 def _item_key(text: str) -> str:
@@ -195,7 +203,10 @@ def list_id_of(regime_label: str, schedule: str, item: str) -> str:
     elif schedule_number != "1":
         parts.append(f"S{schedule_number}")
     parts.append(_item_key(item))
-    return "-".join(parts)
+    list_id = "-".join(parts)
+    if len(list_id) > MAX_LIST_ID_CHARS:
+        raise fail(f"the listing {list_id[:60]!r}... (regime, schedule and item) is too long to be one")
+    return list_id
 
 
 def parse(source: str, path: Path) -> Publication:
@@ -231,7 +242,11 @@ def _entry(source: str, record: etree._Element, publication: Publication, where:
         kind = "vessel"
     else:
         kind = "organization"
-    draft = EntryDraft(source=source, list_id=list_id_of(regime_label, schedule, item), kind=kind)
+    try:
+        list_id = list_id_of(regime_label, schedule, item)
+    except ParseError as exc:
+        raise fail(f"{where}: {exc}") from None
+    draft = EntryDraft(source=source, list_id=list_id, kind=kind)
     if kind == "person":
         draft.add_name(make_name(" ".join(part for part in (given_names, last_name) if part)), primary=True)
         draft.add_extra("last_name", last_name)
