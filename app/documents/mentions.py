@@ -199,6 +199,8 @@ def find(text: str) -> list[Found]:
         if sentence.heading:
             sentence_chunks = [c for c in sentence_chunks if _is_byline(c, sentence, text, common)]
         chunks += _merge_aliases(text, sentence_chunks)
+        if not sentence.heading:
+            spans += _acronyms(tokens, sentence, text, common)
     found: list[Found] = []
     for chunk in chunks:
         kind, sure = _classify(chunk, common)
@@ -207,7 +209,27 @@ def find(text: str) -> list[Found]:
         occurrence = Occurrence(chunk.start, chunk.end, chunk.written(text), chunk.sentence.text)
         names = [chunk.written(text), *chunk.aliases]
         found.append(Found(kind=kind, names=names, occurrences=[occurrence], sure=sure and kind is not None))
-    return _group(found) + spans
+    return _group(found, spans)
+
+
+def _acronyms(
+    tokens: list[Token], sentence: Sentence, text: str, common: frozenset[str] | set[str]
+) -> list[Found]:
+    """Words in capitals (IRGC, AQI, CJTF-OIR): an alias given earlier, or a name only the lists can vouch for."""
+    out = []
+    for token in tokens:
+        word = token.text
+        letters = word.replace("-", "")
+        if len(letters) < 3 or not letters.isupper() or not letters.isalnum() or token.key in common:
+            continue
+        if token.key in word_list("places.txt") or token.key in word_list("stop_phrases.txt"):
+            continue
+        # An acronym in brackets right after a name is that name's alias (_merge_aliases took it already).
+        if text[token.start - 1 : token.start] == "(" and text[token.end : token.end + 1] == ")":
+            continue
+        occurrence = Occurrence(token.start, token.end, word, sentence.text)
+        out.append(Found(kind=None, names=[word], occurrences=[occurrence], sure=False))
+    return out
 
 
 def _is_byline(chunk: _Chunk, sentence: Sentence, text: str, common: frozenset[str] | set[str]) -> bool:
@@ -408,9 +430,10 @@ def fold(name: str) -> str:
     return folded.removesuffix("s")
 
 
-def _group(found: list[Found]) -> list[Found]:
+def _group(found: list[Found], spans: list[Found]) -> list[Found]:
     """One mention per person or organization: the same name again, an alias of it, or a lone word standing for
-    it (a surname for a person, a first word for an organization) add occurrences to it."""
+    it (a surname for a person, a first word for an organization, an acronym given as its alias) add occurrences
+    to it. Spans that are none of these follow, for the lists to vouch for."""
     grouped: list[Found] = []
     by_key: dict[str, Found] = {}
     lone: list[Found] = []
@@ -434,9 +457,10 @@ def _group(found: list[Found]) -> list[Found]:
             target.sure = target.sure or item.sure
         for key in keys:
             by_key.setdefault(key, target)
-    for item in lone:
+    unsure: dict[str, Found] = {}
+    for item in [*lone, *spans]:
         word = fold(item.names[0])
-        owner = next(
+        owner = by_key.get(word) or next(
             (
                 g
                 for g in grouped
@@ -451,10 +475,14 @@ def _group(found: list[Found]) -> list[Found]:
             owner.occurrences += item.occurrences
         elif item.kind == "person":
             grouped.append(item)  # a titled lone name: "President Trump"
+        elif not item.sure and word in unsure:
+            unsure[word].occurrences += item.occurrences
+        elif not item.sure and word:
+            unsure[word] = item  # an acronym, a run of Arabic words: the lists may know it
         # otherwise a lone capitalized word: too common a shape to be a name on its own
-    for item in grouped:
+    for item in [*grouped, *unsure.values()]:
         item.occurrences.sort(key=lambda o: o.start)
-    return sorted(grouped, key=lambda g: g.first.start)
+    return sorted(grouped, key=lambda g: g.first.start) + list(unsure.values())
 
 
 # ---- spans in Arabic script --------------------------------------------------------------------------------------

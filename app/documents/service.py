@@ -184,8 +184,12 @@ def locate(
         occurrence = span.first
         if any(start < occurrence.end and occurrence.start < end for start, end in taken):
             continue
-        listed = _listed(lists, span.names, None, settings.auto_link_threshold)
-        kind = next((hit["kind"] for hit in listed if hit["kind"] in MENTION_KINDS), None)
+        # A span is no name by its shape: only a close match makes it one, and a single word (an acronym) only an
+        # organization's (one word is too little to tell a person).
+        threshold = (settings.match_threshold + settings.auto_link_threshold) / 2
+        allowed = ("organization",) if len(span.names[0].split()) == 1 else MENTION_KINDS
+        listed = [h for h in _listed(lists, span.names, None, threshold) if h["kind"] in allowed]
+        kind = next((hit["kind"] for hit in listed), None)
         if kind is None:
             continue
         span.kind = kind
