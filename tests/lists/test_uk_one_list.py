@@ -12,14 +12,17 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
 from app.alerts.models import Event, TargetAuthorityStatus
 from app.alerts.service import refresh_target_status
 from app.context import SYSTEM
+from app.lists import parsers
 from app.lists import service as lists
 from app.lists.models import Change
+from app.lists.records import ParseError
 from app.matching.models import Link
 from app.pipeline import refresh_linked_statuses
 from app.targets.schemas import TargetCreate
@@ -136,3 +139,18 @@ def test_switching_from_the_ofsi_file_to_the_fcdo_file_changes_no_uk_standing(db
     assert "Global Human Rights" in status.programs
     event_types = db.scalars(select(Event.type).where(Event.target_id == target.id)).all()
     assert "target.delisted" not in event_types and event_types.count("target.designated") == 1
+
+
+def test_an_fcdo_designation_with_an_id_that_cannot_key_an_entry_is_rejected(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    raw = (data_dir / FCDO_XML).read_bytes()
+    cases = {
+        "group.xml": (raw.replace(b"<OFSIGroupID>12704<", b"<OFSIGroupID>12704a<"), "is not a number"),
+        "unique.xml": (raw.replace(b"<UniqueID>AFG0002<", b"<UniqueID>" + b"A" * 200 + b"<"), "too long"),
+    }
+    for name, (data, reason) in cases.items():
+        assert data != raw
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ParseError, match=reason):
+            parsers.parse("uk", tmp_path / name)

@@ -95,6 +95,8 @@ _OTHER_INFORMATION_FIELDS = {
     "phone number": "phone",
     "type of entity": "type_of_entity",
 }
+# What the database keeps of a list id; FCDO UniqueIDs have seven characters.
+_MAX_UNIQUE_ID_CHARS = 100
 _IMO_IN_TEXT = re.compile(r"\bIMO(?: number)?\s*:?\s*(\d{7})\b", re.I)
 
 
@@ -393,7 +395,7 @@ def parse_fcdo_xml(source: str, path: Path) -> Publication:
         drafts.append(_fcdo_entry(source, record, publication, where))
     if publication.published is None:
         raise fail(f"{where}: no <DateGenerated>: the publication date is missing")
-    return finish(publication, _one_entry_per_ofsi_group(drafts), where)
+    return finish(publication, _one_entry_per_ofsi_group(drafts, where), where)
 
 
 def _fcdo_entry(source: str, record: etree._Element, publication: Publication, where: str) -> EntryDraft:
@@ -527,12 +529,18 @@ def _fcdo_individual(individual: etree._Element, draft: EntryDraft, publication:
         )
 
 
-def _one_entry_per_ofsi_group(designations: list[EntryDraft]) -> list[EntryDraft]:
+def _one_entry_per_ofsi_group(designations: list[EntryDraft], where: str) -> list[EntryDraft]:
     """FCDO designations keyed as the OFSI ConList keyed them (see the module docstring): by OFSI Group ID where
     one is given, designations sharing it merged in file order; by FCDO UniqueID otherwise."""
     entries: dict[str, EntryDraft] = {}
     for designation in designations:
         group_ids = designation.extra.get("ofsi_group_id") or []
+        if group_ids and not re.fullmatch(r"\d{1,12}", group_ids[0]):
+            raise fail(
+                f"{where}: the OFSI Group ID {group_ids[0][:40]!r} of {designation.list_id[:40]!r} is not a number"
+            )
+        if len(designation.list_id) > _MAX_UNIQUE_ID_CHARS:
+            raise fail(f"{where}: the UniqueID {designation.list_id[:40]!r}... is too long to be one")
         key = group_ids[0] if group_ids else designation.list_id
         designation.list_id = key
         entry = entries.get(key)
@@ -649,7 +657,7 @@ def parse_fcdo_ods(source: str, path: Path) -> Publication:
         drafts.append(draft)
     if header is None:
         raise fail(f"{where}: the spreadsheet is empty")
-    return finish(publication, _one_entry_per_ofsi_group(drafts), where)
+    return finish(publication, _one_entry_per_ofsi_group(drafts, where), where)
 
 
 __all__ = [
