@@ -2,23 +2,98 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from app.auth.cli import keys_app
 from app.cli_support import fail, handle_errors
 from app.config import get_settings
-from app.documents.cli import intake as intake_command
-from app.lists.cli import lists_app
-from app.matching.cli import match as match_command
-from app.matching.cli import screen as screen_command
 from app.ops_cli import register as register_db_ops
-from app.targets.cli import evidence_app, targets_app
-from workers.celery_app import install_background_work
+
+# Commands whose modules are imported only when they run (or show their own --help): 'sanctrack --help' and each
+# command import what they use, not the whole service. name: (module, attribute, the line 'sanctrack --help' shows).
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "keys": ("app.auth.cli", "keys_app", "API keys: create, list, revoke."),
+    "targets": (
+        "app.targets.cli",
+        "targets_app",
+        "Candidate targets: add, list, show, import and export (CSV or JSON), dossier (HTML or PDF).",
+    ),
+    "evidence": ("app.targets.cli", "evidence_app", "Evidence records attached to candidates."),
+    "lists": (
+        "app.lists.cli",
+        "lists_app",
+        "Official lists: ingest publications, review held ones, see changes.",
+    ),
+    "match": (
+        "app.matching.cli",
+        "match",
+        "Match one name against every current list entry, best first, and...",
+    ),
+    "screen": (
+        "app.matching.cli",
+        "screen",
+        "Screen candidates against every current list entry and record links...",
+    ),
+    "intake": (
+        "app.documents.cli",
+        "intake",
+        "Read a document, list the people and organizations it names (and...",
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    module, attribute, _ = LAZY_COMMANDS[name]
+    found: Any = getattr(importlib.import_module(module), attribute)
+    if isinstance(found, typer.Typer):
+        group = typer.main.get_group(found)
+        group.name = name
+        plain_help(group)
+        return group
+    single = typer.Typer(pretty_exceptions_enable=False, rich_markup_mode=None)
+    single.command(name)(found)
+    return typer.main.get_command(single)
+
+
+def plain_help(command: click.Command) -> None:
+    """The plain help of the top-level app (see rich_markup_mode below) for a group loaded on its own."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        plain_help(sub)
+
+
+class LazyCommands(TyperGroup):
+    """The top-level group: the commands above are listed from the table and imported when they are run."""
+
+    listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *LAZY_COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        if self.listing:
+            return click.Command(cmd_name, help=LAZY_COMMANDS[cmd_name][2])
+        return load_command(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self.listing = False
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     help="sanctrack: track candidate sanctions targets, follow the official lists, match and alert.",
     epilog="\b\nExamples (from the folder that holds sanctrack.db, with .venv/bin/sanctrack or the venv active):\n"
     "  sanctrack db upgrade\n"
@@ -34,15 +109,15 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database set-up and maintenance.", no_args_is_help=True)
 register_db_ops(db_app)  # db backup, restore, prune
 app.add_typer(db_app, name="db")
-app.add_typer(keys_app, name="keys")
-app.add_typer(targets_app, name="targets")
-app.add_typer(evidence_app, name="evidence")
-app.add_typer(lists_app, name="lists")
-app.command("match")(match_command)
-app.command("screen")(screen_command)
-app.command("intake")(intake_command)
-# What a command asks of the workers (screen new candidates now, run a queued refresh) goes to the Celery workers.
-install_background_work()
+
+
+@app.callback()
+def run_command() -> None:
+    # What a command asks of the workers (screen new candidates now, run a queued refresh) goes to the Celery workers.
+    # Imported here, when a command runs, not for 'sanctrack --help': Celery takes a while to import.
+    from workers.celery_app import install_background_work
+
+    install_background_work()
 
 
 @db_app.command("upgrade")

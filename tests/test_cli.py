@@ -181,3 +181,11 @@ def test_serve_on_the_embedded_default_runs_a_worker_and_stops_it(
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
         time.sleep(0.5)
     assert not any(Path(f"/proc/{p}").exists() for p in workers), "the worker outlived the service"
+
+
+def test_the_top_level_help_lists_each_lazily_loaded_command_as_the_command_describes_itself() -> None:
+    from app.cli import LAZY_COMMANDS, load_command
+
+    for name, (_, _, listed) in LAZY_COMMANDS.items():
+        own = load_command(name).help or ""
+        assert " ".join(own.split()).startswith(listed.removesuffix("...")), name
