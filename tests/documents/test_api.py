@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.config import get_settings
 from app.documents.models import Document, Mention
 from app.lists.models import RawBlob
 from app.targets.models import Evidence, Target
@@ -61,7 +62,8 @@ def test_the_brief_names_its_people_and_organizations_and_what_the_list_holds(
     assert [(h["source"], h["list_id"], h["authority"]) for h in fayyad["listed"]] == [
         ("ofac_sdn", "30242", "OFAC")
     ]
-    assert fayyad["listed"][0]["score"] >= 0.9 and "GLOMAG" in fayyad["listed"][0]["programs"]
+    assert fayyad["listed"][0]["score"] >= get_settings().match_threshold
+    assert "GLOMAG" in fayyad["listed"][0]["programs"]
     assert [h["list_id"] for h in mentions["Kataib Hezbollah"]["listed"]] == ["11462"]
     assert mentions["Mark Esper"]["listed"] == [] and mentions["Mark Esper"]["candidate_id"] is None
     # Offsets point into the document's text: GET it again and the same mentions come back.
@@ -168,3 +170,23 @@ def test_adopt_refuses_what_is_not_the_documents_and_unknown_programs(client, ke
     assert client.post(path, json={"mentions": [first]}, headers=keys.headers("read")).status_code == 403
     assert client.get("/v1/documents/424242", headers=keys.headers("read")).status_code == 404
     assert db.scalar(select(func.count()).select_from(Mention)) == len(document["mentions"])
+
+
+def test_adopted_candidates_are_screened_like_any_other(client, keys, brief, db, monkeypatch) -> None:
+    from app.targets.models import ScreeningRequest
+
+    monkeypatch.setenv("SANCTRACK_SCREEN_ON_CHANGE", "true")
+    get_settings.cache_clear()
+    try:
+        document = upload(client, keys, brief).json()
+        ali_taqi = by_text(document)["Ali Taqi"]["id"]
+        result = client.post(
+            f"/v1/documents/{document['id']}/adopt",
+            json={"mentions": [ali_taqi]},
+            headers=keys.headers("write"),
+        ).json()
+    finally:
+        monkeypatch.setenv("SANCTRACK_SCREEN_ON_CHANGE", "false")  # as the rest of the unit tests run
+        get_settings.cache_clear()
+    requested = db.scalars(select(ScreeningRequest.target_id)).all()
+    assert requested == [result["adopted"][0]["candidate_id"]]
