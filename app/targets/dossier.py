@@ -258,16 +258,16 @@ DOSSIER_TEMPLATE = """<!doctype html>
     <dt>Primary name</dt><dd dir="auto">{{ target.name }}</dd>
     <dt>Other names</dt><dd>
       {% for alias in target.aliases %}<span dir="auto">{{ alias.name if alias is mapping else alias }}</span>
-      {%- if alias is mapping and alias.script %} ({{ alias.script }}{% if alias.lang %}, {{ alias.lang }}{% endif %})
+      {%- if alias is mapping and alias.get('script') %} ({{ alias.script }}{% if alias.get('lang') %}, {{ alias.lang }}{% endif %})
       {%- endif %}{% if not loop.last %}; {% endif %}{% else %}<span class="none">none recorded</span>{% endfor %}</dd>
     <dt>Date of birth</dt><dd>{{ target.birth_dates | join('; ') or '—' }}</dd>
     <dt>Place of birth</dt><dd dir="auto">{{ target.birth_places | join('; ') or '—' }}</dd>
     <dt>Nationality</dt><dd>{{ target.nationalities | join(', ') or '—' }}</dd>
     {% if target.identifiers %}<dt>Identifiers</dt><dd>
-      {% for i in target.identifiers %}{{ i.type }} {{ i.value }}{% if i.country %} ({{ i.country }}){% endif %}
+      {% for i in target.identifiers %}{{ i.type }} {{ i.value }}{% if i.get('country') %} ({{ i.country }}){% endif %}
       {%- if not loop.last %}; {% endif %}{% endfor %}</dd>{% endif %}
     {% if target.addresses %}<dt>Addresses</dt><dd>
-      {% for a in target.addresses %}<span dir="auto">{{ a.full }}</span>{% if a.country %} ({{ a.country }}){% endif %}
+      {% for a in target.addresses %}<span dir="auto">{{ a.full }}</span>{% if a.get('country') %} ({{ a.country }}){% endif %}
       {%- if not loop.last %}; {% endif %}{% endfor %}</dd>{% endif %}
     <dt>Tags</dt><dd>{{ target.tags | join(', ') or '—' }}</dd>
     <dt>Owner</dt><dd>{{ target.owner or '—' }}</dd>

@@ -34,3 +34,15 @@ def test_the_project_licence_is_an_spdx_expression() -> None:
     assert isinstance(project["project"]["license"], str)
     backend = next(r for r in project["build-system"]["requires"] if r.startswith("setuptools"))
     assert backend == "setuptools>=77"  # the first to take a licence expression
+
+
+def test_a_dossier_renders_aliases_stored_without_script_or_language(client, keys, seed, db) -> None:  # type: ignore[no-untyped-def]
+    """Adopted from a document, an alias is stored as {"name": ...} alone; the dossier failed on it (HTTP 500)."""
+    seed.kataib.aliases = [{"name": "Kata'ib Hizballah"}]
+    seed.kataib.identifiers = [{"type": "registration", "value": "123"}]
+    db.add(seed.kataib)
+    db.flush()
+    html = client.get(f"/v1/targets/{seed.kataib.id}/dossier", headers=keys.headers("read"))
+    assert (
+        html.status_code == 200 and "Kata&#39;ib Hizballah" in html.text and "registration 123" in html.text
+    )
