@@ -1,8 +1,8 @@
 """Canada's and Australia's lists refreshed as every list is: downloaded from a (local) site with a conditional GET,
 kept as a snapshot, compared with the previous one, and held by the removal guard when a publication drops too much.
 
-The publications are the real files of the sample data; the Canadian ones are cut, at test time, to whole records
-of the May 2025 file (so that one publication can differ from the next by known records).
+The publications are the real files of the sample data cut, at test time, to whole records (tests/support/cutdown.py),
+so that one publication can differ from the next by known records.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from app.lists.parsers import parse
 from app.matching import service as matching
 from app.pipeline import execute_refresh, request_refresh
 from tests.conftest import sample_data_dir
+from tests.support.cutdown import xlsx_subset
 
 CANADA_PATH = "/world-monde/sanctions/sema-lmes.xml"
 AUSTRALIA_PATH = "/sites/default/files/Australian_Sanctions_Consolidated_List.xlsx"
@@ -105,16 +106,16 @@ def test_canada_refreshes_keeps_changes_and_holds_a_mass_removal(committed_db, l
         assert session.get(Snapshot, held["snapshot_id"]).status == "held"  # type: ignore[union-attr]
 
 
-def test_australia_refreshes_from_its_spreadsheet(committed_db, list_server, tmp_path: Path):
+def test_australia_refreshes_from_its_spreadsheet_and_holds_a_mass_removal(
+    committed_db, list_server, tmp_path: Path
+):
     path = sample_data_dir() / "australia" / "dfat_consolidated_c2024-12-17.xlsx"
     if not path.exists():
         pytest.skip("australia/dfat_consolidated_c2024-12-17.xlsx not found in the sample data")
-    expected = len(parse("au_dfat", path).entries)
-    url = list_server.publish(
-        AUSTRALIA_PATH,
-        path,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    first = xlsx_subset(path, tmp_path / "first.xlsx", 1, 300)
+    expected = len(parse("au_dfat", first).entries)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    url = list_server.publish(AUSTRALIA_PATH, first.read_bytes(), content_type=xlsx)
 
     run = refresh("au_dfat", url)
     assert run["status"] == "succeeded", run
@@ -124,6 +125,13 @@ def test_australia_refreshes_from_its_spreadsheet(committed_db, list_server, tmp
 
     again = refresh("au_dfat", url)
     assert again["counts"]["status"] == "unchanged"
+    assert current("au_dfat").id == snapshot.id  # type: ignore[union-attr]
+
+    # Half the rows gone: held for an operator, the current publication stays.
+    half = xlsx_subset(path, tmp_path / "half.xlsx", 1, 150)
+    list_server.publish(AUSTRALIA_PATH, half.read_bytes(), content_type=xlsx)
+    held = refresh("au_dfat", url)
+    assert held["status"] == "rejected" and "remov" in (held["error"] or "")
     assert current("au_dfat").id == snapshot.id  # type: ignore[union-attr]
 
 

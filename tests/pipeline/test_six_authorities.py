@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +34,7 @@ from app.targets.service import create_target
 from tests.conftest import sample_data_dir
 from tests.console.conftest import sign_in
 from tests.pipeline.publications import baseline_numbers, subset
+from tests.support.cutdown import xlsx_subset, xml_subset
 
 REVIEWER = Actor(name="reviewer", api_key_id=None, scope="write")
 HLAING = {
@@ -56,8 +56,6 @@ HIS_ENTRIES = {
 # Every file but the EU excerpt is cut down, at test time, to whole real records: his and the first OTHERS others
 # (the full lists take minutes to ingest and index on a busy machine; the records are as published).
 OTHERS = 150
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-CELL_REF = re.compile(r"([A-Z]+)\d+")
 
 
 @pytest.fixture(autouse=True)
@@ -73,53 +71,6 @@ def source_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"{relative} not found in the sample data")
     return path
-
-
-def xml_subset(
-    source: Path, dest: Path, keep: Callable[[int, etree._Element], bool], parents: int = 0
-) -> Path:
-    """``source`` without the records (children of the root, or of its children when ``parents`` is 1) that
-    ``keep(position, record)`` refuses."""
-    root = etree.parse(str(source), etree.XMLParser(resolve_entities=False)).getroot()
-    for container in [root] if parents == 0 else list(root):
-        for position, record in enumerate(list(container)):
-            if not keep(position, record):
-                container.remove(record)
-    dest.write_bytes(etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8"))
-    return dest
-
-
-def xlsx_subset(source: Path, dest: Path, header_rows: int, wanted: re.Pattern[str]) -> Path:
-    """The workbook with its first ``header_rows`` rows, the first OTHERS rows after them, and every row with a cell
-    that ``wanted`` matches in full; rows renumbered so that none is missing."""
-    with zipfile.ZipFile(source) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    strings = [
-        "".join(item.itertext())
-        for item in etree.fromstring(members["xl/sharedStrings.xml"]).iter(f"{MAIN}si")
-    ]
-    sheet = etree.fromstring(members["xl/worksheets/sheet1.xml"])
-    data = sheet.find(f"{MAIN}sheetData")
-    kept = 0
-    for position, row in enumerate(list(data)):
-        texts = []
-        for cell in row.iter(f"{MAIN}c"):
-            value = cell.findtext(f"{MAIN}v") or "".join(cell.itertext())
-            texts.append(strings[int(value)] if cell.get("t") == "s" and value.isdigit() else value.strip())
-        if position < header_rows + OTHERS or any(wanted.fullmatch(text) for text in texts):
-            kept += 1
-            row.set("r", str(kept))
-            for cell in row.iter(f"{MAIN}c"):
-                cell.set("r", CELL_REF.sub(rf"\g<1>{kept}", cell.get("r", "")))
-        else:
-            data.remove(row)
-    for element in [*sheet.iter(f"{MAIN}dimension"), *sheet.iter(f"{MAIN}mergeCells")]:
-        element.getparent().remove(element)
-    members["xl/worksheets/sheet1.xml"] = etree.tostring(sheet, xml_declaration=True, encoding="UTF-8")
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return dest
 
 
 def sdn_subset(folder: Path) -> Path:
@@ -146,7 +97,7 @@ def publications(folder: Path) -> dict[str, Path]:
             parents=1,
         ),
         "uk": xlsx_subset(
-            source_file("uk/ofsi_conlist_2025-04-14.xlsx"), folder / "uk.xlsx", 2, re.compile("13897")
+            source_file("uk/ofsi_conlist_2025-04-14.xlsx"), folder / "uk.xlsx", 2, OTHERS, re.compile("13897")
         ),
         "eu_fsf": source_file("eu/fsf_2026-08-05_sample5.xml"),
         "ca_sema": xml_subset(source_file("canada/sema_c2025-05.xml"), folder / "canada.xml", canada),
@@ -154,6 +105,7 @@ def publications(folder: Path) -> dict[str, Path]:
             source_file("australia/dfat_consolidated_c2024-12-17.xlsx"),
             folder / "au.xlsx",
             1,
+            OTHERS,
             re.compile("7317[a-z]*"),
         ),
     }
