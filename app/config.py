@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     stale_list_age_seconds: int = 2 * 86400
 
     # Matching
-    # Screen a candidate against every entry right after it is created or edited (in the background).
+    # Creating or editing a candidate records a screening request in the same transaction (every way in: API, console,
+    # CLI, import, documents); the worker drains them (nudged after the commit, else beat's tick every 5 s).
     screen_on_change: bool = True
     # Both from bench/matching.py: best F1 around 0.80; no false alert at or above 0.95 (highest seen: 0.93).
     match_threshold: float = 0.80
