@@ -218,3 +218,8 @@ def test_a_candidate_stands_with_six_authorities_and_the_magnitsky_view_names_th
         "OFAC;UK;CA",
         "EU;AU",
     ]
+
+    # His page says it too, since he is proposed for GLOMAG.
+    page = client.get(f"/console/candidates/{target.id}").text
+    summary = re.search(r'<p id="magnitsky-summary">(.*?)</p>', page, re.S)
+    assert summary and "CA (JVCFOR) — not yet by: EU, AU" in summary.group(1)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from app.alerts.coverage import theme_coverage
 from app.alerts.models import TargetAuthorityStatus
 from app.auth.deps import SessionDep
 from app.auth.models import AuditRecord
@@ -33,6 +34,7 @@ from app.targets.models import (
     ALLEGATIONS,
     AUTHORITIES,
     CREDIBILITY_GRADES,
+    MAGNITSKY_THEMES,
     SOURCE_TYPES,
     TARGET_KINDS,
     TARGET_STATUSES,
@@ -347,9 +349,7 @@ def timeline(db: Session, target_id: int, evidence_ids: list[int], link_ids: lis
     from app.alerts.models import Event
 
     items = [
-        TimelineItem(
-            at=e.occurred_at, kind="event", title=_event_title(e), detail=_event_detail(e)
-        )
+        TimelineItem(at=e.occurred_at, kind="event", title=_event_title(e), detail=_event_detail(e))
         for e in db.scalars(
             select(Event).where(Event.target_id == target_id).order_by(Event.occurred_at.desc()).limit(200)
         )
@@ -435,6 +435,10 @@ def _candidate_page(
         "evidence_errors": evidence_errors or {},
         "source_type_labels": dossier.SOURCE_TYPE_LABELS,
         "allegation_labels": dossier.ALLEGATION_LABELS,
+        # Proposed under a human-rights or anti-corruption program: which governments have used such a law on them.
+        "magnitsky": theme_coverage(db, [target])[0]
+        if any(set(p.themes) & set(MAGNITSKY_THEMES) for p in target.programs)
+        else None,
     }
     return render(request, "candidate.html", context, status_code=status_code, section="candidates")
 
