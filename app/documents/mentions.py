@@ -491,11 +491,12 @@ def _group(found: list[Found], spans: list[Found]) -> list[Found]:
 def _arabic_spans(tokens: list[Token], sentence: Sentence) -> list[Found]:
     """Runs of 2-4 words in Arabic script (which has no capitals): each asked of the lists, the longest kept."""
     spans: list[Found] = []
+    common = word_list("arabic_common_words.txt")
     arabic = [t for t in tokens if ARABIC_LETTER.match(t.text)]
     for first in range(len(arabic)):
         for length in range(MAX_ARABIC_SPAN_TOKENS, 1, -1):
             run = arabic[first : first + length]
-            if len(run) < length:
+            if len(run) < length or any(_key(t.text) in common for t in run):
                 continue
             written = sentence.text[run[0].start - sentence.start : run[-1].end - sentence.start]
             if not all(ARABIC_LETTER.match(w) or w.isspace() for w in re.split(r"(\s+)", written) if w):

@@ -186,7 +186,14 @@ def locate(
             continue
         # A span is no name by its shape: only a close match makes it one, and a single word (an acronym) only an
         # organization's (one word is too little to tell a person).
-        threshold = (settings.match_threshold + settings.auto_link_threshold) / 2
+        # Words in Arabic script are asked only in runs free of common words (data/arabic_common_words.txt), and
+        # the lists' Latin spellings of them score lower: the match threshold is enough there.
+        arabic = extractor.ARABIC_LETTER.search(span.names[0]) is not None
+        threshold = (
+            settings.match_threshold
+            if arabic
+            else (settings.match_threshold + settings.auto_link_threshold) / 2
+        )
         allowed = ("organization",) if len(span.names[0].split()) == 1 else MENTION_KINDS
         listed = [h for h in _listed(lists, span.names, None, threshold) if h["kind"] in allowed]
         kind = next((hit["kind"] for hit in listed), None)

@@ -163,10 +163,12 @@ def test_a_public_url_that_redirects_to_loopback_is_refused_at_the_redirect() ->
 
 
 def test_a_document_in_arabic_script_is_read(client, keys, db, sdn) -> None:
-    text = "أعلنت وزارة الخزانة فرض عقوبات على فالح الفياض رئيس هيئة الحشد الشعبي.\n"
+    text = (
+        "أعلنت وزارة الخزانة الأمريكية فرض عقوبات على فالح الفياض رئيس هيئة الحشد الشعبي بسبب قمع المتظاهرين. "
+        "كما أدرجت كتائب حزب الله منظمة إرهابية. وقال وزير الخارجية إن الحكومة العراقية ستدرس القرار في بغداد.\n"
+    )
     response = post_file(client, keys, "arabic.txt", text.encode())
     assert response.status_code == 201, response.text
-    document = response.json()
-    # Without capitals, only the lists can tell a name: whatever is found, the lists hold it.
-    for mention in document["mentions"]:
-        assert mention["listed"] and mention["text"] in text, mention
+    # Without capitals, only the lists can tell a name: the two they hold, and nothing else.
+    found = {m["text"]: (m["kind"], [h["list_id"] for h in m["listed"]]) for m in response.json()["mentions"]}
+    assert found == {"فالح الفياض": ("person", ["30242"]), "كتائب حزب الله": ("organization", ["11462"])}
