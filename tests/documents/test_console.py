@@ -71,3 +71,26 @@ def test_posting_needs_the_csrf_token_and_the_write_scope(client, keys, db, brie
     assert db.scalar(select(func.count()).select_from(Document)) == 0
     nothing = client.post("/console/documents", data={"csrf_token": token})
     assert nothing.status_code in (403, 422)
+
+
+def test_bad_form_input_is_a_page_that_says_why(client, keys, db, brief) -> None:
+    token = sign_in(client, keys.raw["write"])
+    bad_url = client.post("/console/documents", data={"csrf_token": token, "url": "not a url"})
+    assert bad_url.status_code == 422 and "is not a web address" in bad_url.text
+    empty = client.post("/console/documents", data={"csrf_token": token})
+    assert empty.status_code == 422 and "choose a file" in empty.text
+    response = client.post(
+        "/console/documents",
+        data={"csrf_token": token},
+        files={"file": ("article.md", brief, "text/markdown")},
+        follow_redirects=False,
+    )
+    path = response.headers["location"]
+    first = db.scalars(select(Document)).one().mentions[0].id
+    tampered = client.post(
+        path + "/adopt", data={"csrf_token": token, "mention": str(first), "allegation": "x"}
+    )
+    assert tampered.status_code == 422 and "allegation" in tampered.text
+    none_ticked = client.post(path + "/adopt", data={"csrf_token": token})
+    assert none_ticked.status_code == 422 and "tick at least one" in none_ticked.text
+    assert db.scalar(select(func.count()).select_from(Target)) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
 
 from app.auth.deps import SessionDep
 from app.console.security import flash
@@ -53,7 +54,10 @@ def read_document(request: Request, db: SessionDep, viewer: WriterDep, form: For
             actor=viewer.actor,
         )
     elif url:
-        checked = DocumentFromUrl(url=url)  # type: ignore[arg-type]
+        try:
+            checked = DocumentFromUrl(url=url)  # type: ignore[arg-type]
+        except ValidationError as error:
+            raise InvalidInput(f"{url!r} is not a web address (https://...)") from error
         document = service.intake_url(db, str(checked.url), citation, viewer.actor)
     else:
         raise InvalidInput("choose a file to upload or paste the document's URL")
@@ -84,13 +88,17 @@ def adopt_mentions(
     ticked = [int(v) for v in form.getlist("mention") if str(v).isdigit()]
     if not ticked:
         raise InvalidInput("tick at least one name to adopt")
-    adopt = AdoptRequest(
-        mentions=ticked,
-        programs=_split(form.get("programs")),
-        tags=_split(form.get("tags")),
-        allegation=form.get("allegation") or "other",
-        source_type=form.get("source_type") or "other",
-    )
+    try:
+        adopt = AdoptRequest(
+            mentions=ticked,
+            programs=_split(form.get("programs")),
+            tags=_split(form.get("tags")),
+            allegation=form.get("allegation") or "other",
+            source_type=form.get("source_type") or "other",
+        )
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise InvalidInput(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}") from error
     result = service.adopt(db, document_id, adopt, viewer.actor)
     flash(
         request,
