@@ -61,6 +61,7 @@ def test_targets_add_list_show_and_evidence_add_with_json() -> None:
     assert shown["evidence"][0]["title"] == "Policy brief"
     human = sanctrack("targets", "show", str(created["id"])).stdout
     assert "Faleh al-Fayyad" in human and "Policy brief" in human
+    assert "  OFAC: no list loaded" in human and "not listed" not in human  # no list is loaded here
 
 
 @pytest.mark.usefixtures("committed_db")

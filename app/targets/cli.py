@@ -9,6 +9,7 @@ from app.cli_support import emit_json, fail, handle_errors, unit_of_work
 from app.context import CLI
 from app.targets import bulk, dossier, schemas, service
 from app.targets.router import present
+from app.targets.standing import label as standing_label
 
 targets_app = typer.Typer(
     help="Candidate targets: add, list, show, import and export (CSV or JSON), dossier (HTML or PDF).",
@@ -121,8 +122,12 @@ def show(target_id: int = typer.Argument(...), as_json: bool = typer.Option(Fals
         if values:
             shown = [v["name"] if isinstance(v, dict) else v for v in values]
             typer.echo(f"  {label}: {'; '.join(shown)}")
-    for s in out["authority_status"]:
-        typer.echo(f"  {s['authority']}: {s['status']} {', '.join(s['programs'])}")
+    # Every authority's standing, "no list loaded" where none of its lists is held (not "not listed").
+    programs = {s["authority"]: s["programs"] for s in out["authority_status"]}
+    for authority, value in out["standing"].items():
+        typer.echo(
+            f"  {authority}: {standing_label(value)} {', '.join(programs.get(authority, []))}".rstrip()
+        )
     if out["rationale"]:
         typer.echo(f"  rationale: {out['rationale']}")
     for e in out["evidence"]:
