@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
+from app.config import Settings
 from app.db import session_scope
 from app.lists.models import Change, Snapshot
 from app.lists.parsers import parse
@@ -22,6 +23,7 @@ from app.matching import service as matching
 from app.pipeline import execute_refresh, request_refresh
 from tests.conftest import sample_data_dir
 from tests.support.cutdown import xlsx_subset
+from workers.schedule import beat_schedule
 
 CANADA_PATH = "/world-monde/sanctions/sema-lmes.xml"
 AUSTRALIA_PATH = "/sites/default/files/Australian_Sanctions_Consolidated_List.xlsx"
@@ -138,3 +140,18 @@ def test_australia_refreshes_from_its_spreadsheet_and_holds_a_mass_removal(
 def _write(path: Path, content: bytes) -> Path:
     path.write_bytes(content)
     return path
+
+
+def test_both_lists_are_scheduled_from_their_official_urls() -> None:
+    settings = Settings(_env_file=None, refresh_interval_seconds=3600, refresh_intervals={"au_dfat": 86400})
+    assert settings.source_url("ca_sema") == (
+        "https://www.international.gc.ca/world-monde/assets/office_docs/"
+        "international_relations-relations_internationales/sanctions/sema-lmes.xml"
+    )
+    assert settings.source_url("au_dfat") == (
+        "https://www.dfat.gov.au/sites/default/files/Australian_Sanctions_Consolidated_List.xlsx"
+    )
+    schedule = beat_schedule(settings)
+    assert schedule["refresh-ca_sema"]["args"] == ["ca_sema"]
+    assert schedule["refresh-ca_sema"]["schedule"].total_seconds() == 3600
+    assert schedule["refresh-au_dfat"]["schedule"].total_seconds() == 86400
