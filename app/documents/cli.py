@@ -65,12 +65,11 @@ def intake(
 
     Example: sanctrack intake ../shared/seed/article.md --adopt "Faleh al-Fayyad" --adopt "Kataib Hezbollah" --program GLOMAG
     """
-    citation = CitationFields(
-        title=title,
-        author=author,
-        publisher=publisher,
-        published_on=dt.date.fromisoformat(published_on) if published_on else None,
-    )
+    try:
+        published = dt.date.fromisoformat(published_on) if published_on else None
+    except ValueError:
+        raise fail(f"--published-on {published_on!r} is not a date (YYYY-MM-DD)", 2) from None
+    citation = CitationFields(title=title, author=author, publisher=publisher, published_on=published)
     request = None
     if adopt:
         # Checked before the document is read, so that a bad option costs nothing.
