@@ -14,6 +14,7 @@ import jinja2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.coverage import theme_coverage
 from app.db import utcnow
 from app.errors import ServiceError
 from app.targets import service
@@ -136,6 +137,8 @@ def dossier_context(session: Session, target_id: int, generated_by: str | None =
         "retracted_evidence": [e for e in evidence if e.retracted_at is not None],
         "links": linked_entries(session, target_id),
         "standing": authority_standing(session, target_id),
+        # Which governments have used their human-rights or anti-corruption (Magnitsky) law on the candidate.
+        "magnitsky": theme_coverage(session, [target])[0],
         "generated_at": utcnow(),
         "generated_by": generated_by,
         "source_type_labels": SOURCE_TYPE_LABELS,
@@ -359,6 +362,7 @@ DOSSIER_TEMPLATE = """<!doctype html>
   <p class="note">“No list loaded”: the service holds no published list of that authority, so whether it lists
     the candidate is not known.</p>
   {% endif %}
+  <p id="magnitsky-summary"><strong>Magnitsky laws.</strong> {{ magnitsky.summary }}.</p>
 </section>
 </main>
 </body>

@@ -223,3 +223,7 @@ def test_a_candidate_stands_with_six_authorities_and_the_magnitsky_view_names_th
     page = client.get(f"/console/candidates/{target.id}").text
     summary = re.search(r'<p id="magnitsky-summary">(.*?)</p>', page, re.S)
     assert summary and "CA (JVCFOR) — not yet by: EU, AU" in summary.group(1)
+
+    # And his dossier, the file a nomination goes with.
+    dossier = client.get(f"/v1/targets/{target.id}/dossier", params={"format": "html"}, headers=read).text
+    assert "CA (JVCFOR) — not yet by: EU, AU" in dossier
