@@ -13,13 +13,25 @@ An update starts from the saved index of the previous snapshots and re-reads onl
 changed; when that file is gone it is a full rebuild.
 
 :class:`IndexKeeper` is the thread an API process runs: a first load at start-up, then a cheap look at the current
-snapshot ids every few seconds.
+snapshot ids every few seconds. When they changed, it has the new index built and saved by a process of its own
+(``python -m app.matching.build``: building is pure Python, and in the API process it would take the interpreter
+lock from the requests for as long as it runs; with several API processes, one builds and the others wait for its
+file), then loads the file in small pieces beside the requests.
+
+A loaded index is moved out of the garbage collector's sight (``gc.freeze``): it holds millions of objects and no
+reference cycles, and every full collection would otherwise walk all of them, stalling the requests meanwhile. An
+index dropped later is freed by reference counting all the same.
 """
 
 from __future__ import annotations
 
+import fcntl
+import gc
 import hashlib
+import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -41,9 +53,9 @@ from app.matching.persist import StaleIndexFile, format_version
 EntryKey = tuple[str, str]  # (source, list_id)
 # (source, snapshot id, sha256, applied at): ids alone come back after a restore or a test's RESTART IDENTITY.
 Mark = tuple[str, int, str, str]
-KEEP_FILES = (
-    4  # saved indexes kept in the folder: the newest, and a few an older process may still be loading
-)
+# Saved indexes kept in the folder: the newest, and a few an older process may still be loading.
+KEEP_FILES = 4
+BUILD_TIMEOUT_SECONDS = 3600
 
 log = logging.getLogger("sanctrack.matching.index")
 
@@ -137,7 +149,39 @@ def bring_up_to_date(session: Session) -> LoadedIndex:
         if previous is not None and previous.database == database and previous.marks == marks:
             return previous
         _current = _obtain(session, database, marks, previous)
+        gc.freeze()
         return _current
+
+
+def save_current(session: Session, previous_marks: tuple[Mark, ...] = ()) -> Path:
+    """Build and save the index of the current snapshots unless it is saved already (one process at a time), from
+    the saved index of ``previous_marks`` when there is one; its path."""
+    folder = index_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process building the same index: wait for its file
+        database, marks = database_identity(session), current_marks(session)
+        path = index_path(database, marks)
+        if path.exists():
+            return path
+        made = _updated(session, database, previous_marks, marks) if previous_marks else None
+        made = made or _built(session, database, marks)
+        _save(made, path)
+        builds[made.origin] += 1
+        return path
+
+
+def build_elsewhere(previous_marks: tuple[Mark, ...]) -> bool:
+    """Run :func:`save_current` in a process of its own (see the module's docstring); False if it failed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "app.matching.build", json.dumps(previous_marks)],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+    )
+    if result.returncode != 0:
+        log.warning("the index builder failed (%s); building here", result.stderr.strip()[-500:])
+    return result.returncode == 0
 
 
 def _obtain(
@@ -148,7 +192,7 @@ def _obtain(
     made = _from_file(path, database, marks)
     if made is None:
         if previous is not None and previous.database == database:
-            made = _updated(session, previous, marks)
+            made = _updated(session, database, previous.marks, marks)
         if made is None:
             made = _built(session, database, marks)
         _save(made, path)
@@ -202,9 +246,11 @@ def _built(session: Session, database: str, marks: tuple[Mark, ...]) -> LoadedIn
     return LoadedIndex(MatchIndex(items), marks, entry_ids, fingerprints, database, "database")
 
 
-def _updated(session: Session, previous: LoadedIndex, marks: tuple[Mark, ...]) -> LoadedIndex | None:
+def _updated(
+    session: Session, database: str, previous_marks: tuple[Mark, ...], marks: tuple[Mark, ...]
+) -> LoadedIndex | None:
     """The previous index, loaded again from its file (a private copy), with the entries changed since."""
-    base = _from_file(index_path(previous.database, previous.marks), previous.database, previous.marks)
+    base = _from_file(index_path(database, previous_marks), database, previous_marks)
     if base is None:
         return None
     index, entry_ids, fingerprints = base.index, dict(base.entry_ids), dict(base.fingerprints)
@@ -214,7 +260,7 @@ def _updated(session: Session, previous: LoadedIndex, marks: tuple[Mark, ...]) -
             index.remove(key)
             fingerprints.pop(key, None)
 
-    had = previous.snapshots
+    had = base.snapshots
     now = {source: snapshot_id for source, snapshot_id, _, _ in marks}
     for source in had.keys() - now.keys():  # the source's snapshots were deleted (restores, tests)
         for key in [k for k in entry_ids if k[0] == source]:
@@ -235,7 +281,7 @@ def _updated(session: Session, previous: LoadedIndex, marks: tuple[Mark, ...]) -
                 fingerprints[key] = row.fingerprint
             else:
                 forget(key)
-    return LoadedIndex(index, marks, entry_ids, fingerprints, previous.database, "update")
+    return LoadedIndex(index, marks, entry_ids, fingerprints, database, "update")
 
 
 def _save(made: LoadedIndex, path: Path) -> None:
@@ -269,9 +315,15 @@ class IndexKeeper:
     screening brought up to date in this process (in its own transaction) is left alone.
     """
 
-    def __init__(self, session_scope: Callable[[], AbstractContextManager[Session]], interval: float) -> None:
+    def __init__(
+        self,
+        session_scope: Callable[[], AbstractContextManager[Session]],
+        interval: float,
+        build_elsewhere: bool = True,
+    ) -> None:
         self._session_scope = session_scope
         self._interval = interval
+        self._build_elsewhere = build_elsewhere
         self._stop = threading.Event()
         self.ready = threading.Event()
         self._seen: tuple[str, tuple[Mark, ...]] | None = None
@@ -288,13 +340,22 @@ class IndexKeeper:
         while not self._stop.is_set():
             try:
                 with self._session_scope() as session:
-                    seen = (database_identity(session), current_marks(session))
-                    if seen != self._seen or _current is None:
-                        bring_up_to_date(session)
-                        self._seen = seen
+                    database, marks = database_identity(session), current_marks(session)
+                    if (database, marks) != self._seen or _current is None:
+                        self._bring_up_to_date(session, database, marks)
+                        self._seen = (database, marks)
                 self.ready.set()
             except Exception:  # noqa: BLE001 - the database may be down for a while; try again at the next look
                 log.exception("cannot bring the match index up to date; trying again in %ss", self._interval)
             if self._interval <= 0 and self.ready.is_set():
                 return
             self._stop.wait(self._interval if self._interval > 0 else 1.0)
+
+    def _bring_up_to_date(self, session: Session, database: str, marks: tuple[Mark, ...]) -> None:
+        # No lists, nothing to build: not worth a process.
+        if self._build_elsewhere and marks and not index_path(database, marks).exists():
+            current = _current
+            previous = current.marks if current is not None and current.database == database else ()
+            session.rollback()  # no transaction left open for as long as the builder runs
+            build_elsewhere(previous)
+        bring_up_to_date(session)  # loads the saved file; builds here only when there is none after all

@@ -131,6 +131,7 @@ def test_a_publication_applied_by_another_process_shows_up_after_the_background_
     from app.main import create_app
 
     with TestClient(create_app()) as client:
+        eventually(lambda: client.get("/readyz").status_code == 200, what="/readyz 200")
         before = client.post("/v1/match", json=FALEH, headers=headers).json()
         assert before["snapshots"] == {"ofac_sdn": first}
         assert not [r for r in before["responses"]["q"]["results"] if r["list_id"] == FAYYADH]
