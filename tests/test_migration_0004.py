@@ -18,7 +18,7 @@ from app.migrate import alembic_config, upgrade
 from tests.conftest import ADMIN_URL
 from tests.test_migrations import drift
 
-ROWS_BEFORE_0004 = [
+ROWS_BEFORE_0004 = [  # rows of a deployment at 0002
     "INSERT INTO raw_blobs (sha256, size, compression, created_at) VALUES ('{h}', 1, 'gzip', '2025-01-01')",
     "INSERT INTO snapshots (id, source, status, format, origin, fetched_at, sha256, entry_count, added, removed,"
     " amended, unmapped, filename, validators) VALUES (1, 'uk', 'superseded', 'ofsi_xlsx', 'a', '2025-01-01',"
@@ -80,9 +80,29 @@ def _check_after(url: str) -> None:
     assert drift(url) == []
 
 
+def _check_downgrade(url: str) -> None:
+    """Going back below 0004 refuses while Canadian or Australian publications are held, then narrows again."""
+    with pytest.raises(RuntimeError, match="Canadian or Australian"):
+        command.downgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM snapshots WHERE source = 'ca_sema'"))
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT count(*) FROM programs WHERE authority IN ('CA', 'AU')")).scalar() == 0
+        )
+        assert conn.execute(text("SELECT count(*) FROM snapshots")).scalar() == 2
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE snapshots SET source = 'ca_sema' WHERE id = 1"))
+    engine.dispose()
+
+
 def _upgrade_with_data(url: str) -> None:
     # Alembic alone: the reference programs of the code are synchronised only on an up-to-date schema.
-    command.upgrade(alembic_config(url), "0003")
+    command.upgrade(alembic_config(url), "0002")  # where deployments were before issues 13-15
     engine = make_engine(url)
     with engine.begin() as conn:
         _fill(conn)
@@ -94,6 +114,7 @@ def test_sqlite_database_with_lists_upgrades_through_0004(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'sanctrack.db'}"
     _upgrade_with_data(url)
     _check_after(url)
+    _check_downgrade(url)
 
 
 @pytest.fixture
@@ -112,3 +133,4 @@ def empty_postgres() -> Iterator[str]:
 def test_postgres_database_with_lists_upgrades_through_0004(empty_postgres: str) -> None:
     _upgrade_with_data(empty_postgres)
     _check_after(empty_postgres)
+    _check_downgrade(empty_postgres)

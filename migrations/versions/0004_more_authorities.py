@@ -51,6 +51,12 @@ def _rebuilding_tables() -> Iterator[None]:
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
         op.execute("PRAGMA foreign_keys=OFF")
+        if op.get_bind().exec_driver_sql("PRAGMA foreign_keys").scalar():
+            # SQLite ignores the pragma inside a transaction; rebuilding with foreign keys on would fail or worse.
+            raise RuntimeError(
+                "SQLite kept foreign keys on (a transaction was open before migration 0004): run the migration "
+                "on its own connection"
+            )
         op.drop_index("uq_snapshots_one_current", table_name="snapshots")
     yield
     if sqlite:
@@ -89,8 +95,9 @@ def downgrade() -> None:
             "cannot downgrade below 0004: the database holds Canadian or Australian publications, or candidates "
             "proposed under their programs; remove them first"
         )
-    bind.execute(sa.text("DELETE FROM programs WHERE authority IN ('CA', 'AU')"))
     with _rebuilding_tables():
+        # After foreign keys are off: SQLite only switches them off outside a transaction, which a write opens.
+        bind.execute(sa.text("DELETE FROM programs WHERE authority IN ('CA', 'AU')"))
         with op.batch_alter_table("programs") as batch_op:
             batch_op.drop_column("theme")
         _allow(OLD_SOURCES, OLD_AUTHORITIES)
