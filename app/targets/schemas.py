@@ -303,7 +303,16 @@ class TargetOut(BaseModel):
         default_factory=dict,
         description="Every authority's standing: listed, delisted, not_listed (its list is loaded and none of "
         "its entries is linked) or no_list (no list of that authority is loaded: not known)",
-        examples=[{"OFAC": "listed", "UN": "not_listed", "UK": "not_listed", "EU": "no_list"}],
+        examples=[
+            {
+                "OFAC": "listed",
+                "UN": "not_listed",
+                "UK": "not_listed",
+                "EU": "no_list",
+                "CA": "listed",
+                "AU": "no_list",
+            }
+        ],
     )
     evidence_count: int = 0
     version: int
