@@ -118,7 +118,7 @@ def _theme_page(request: Request, db: Session, filters: CoverageFilters) -> Resp
             "filters": filters,
             "theme_choices": THEME_CHOICES,
             "theme_authorities": authorities,
-            "regimes": table.of_theme,
+            "regimes": {a: table.of_theme[a] for a in authorities},
             "without_regime": [a for a in AUTHORITIES if a not in table.of_theme],
             "theme_totals": {a: sum(1 for r in rows if a in r.listed_by) for a in authorities},
             "authorities": AUTHORITIES,
