@@ -72,6 +72,7 @@ class Explanation:
     corroborations: list[str] = field(default_factory=list)
     contradictions: list[str] = field(default_factory=list)
     other: dict[str, Any] = field(default_factory=dict)
+    units: str = "score points"  # what the contributions count in: a learned model's are log-odds
 
     @property
     def other_corroborations(self) -> list[str]:
@@ -171,6 +172,8 @@ def explain(raw: dict[str, Any] | None) -> Explanation:
     features = raw.get("features")
     if isinstance(features, dict):
         out.features = _features(features, out.corroborations, out.contradictions)
+        if isinstance(raw.get("model"), dict):
+            out.units = "log-odds"
     out.other = {
         k: v for k, v in raw.items() if k not in ("names", "features", "corroborations", "contradictions")
     }

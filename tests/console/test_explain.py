@@ -22,6 +22,7 @@ def test_contributions_are_labelled_and_facts_that_agree_say_so() -> None:
         ("Nationality", "+0.03", "agrees", "nationality IQ on both"),
     ]  # no "Kind 0%", no "Identifier 0%": both sides are persons, neither gave an identifier
     x = explain(raw)
+    assert x.units == "score points"
     assert x.other_corroborations == []  # each said once, beside its feature
 
 
@@ -67,5 +68,6 @@ def test_a_learned_models_features_render_the_same_way() -> None:
         ("Name: one name within the other", "+0.61", None),
         ("A feature of tomorrow", "+0.30", None),  # unknown to the console: shown, by its own name
     ]
+    assert explain(raw).units == "log-odds"
     shares = [f.share for f in explain(raw).features]
     assert shares[0] == 1.0 and 0 < shares[-1] < 1
