@@ -10,6 +10,7 @@ the document in an evidence record holding the sentences that name it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -242,19 +243,23 @@ def _listed(index: MatchIndex, names: list[str], kind: str | None, threshold: fl
 
 @dataclass
 class CandidateNames:
-    """Every live candidate's names: by their folded spelling (the same name written alike), and searchable like
-    list entries (the same name written otherwise)."""
+    """Every live candidate's names: by their folded spelling (the same name written alike), and, for a name written
+    otherwise, scored by the matcher against the few candidates that share one of its words (indexing every
+    candidate for each document would cost more than reading it)."""
 
-    index: MatchIndex = field(default_factory=MatchIndex)
     by_name: dict[str, int] = field(default_factory=dict)
+    by_word: dict[str, set[int]] = field(default_factory=dict)
+    entries: dict[int, Entry] = field(default_factory=dict)
 
     def add(self, target_id: int, kind: str, names: Sequence[str]) -> None:
         names = [n for n in names if n and n.strip()]
-        self.index.add(
-            target_id, Entry(source="targets", list_id=str(target_id), kind=kind, names=_names(names))
+        self.entries[target_id] = Entry(
+            source="targets", list_id=str(target_id), kind=kind, names=_names(names)
         )
         for name in names:
             self.by_name.setdefault(f"{kind}:{extractor.fold(name)}", target_id)
+            for word in _words(name):
+                self.by_word.setdefault(word, set()).add(target_id)
 
     def find(self, names: list[str], kind: str | None) -> int | None:
         """The candidate these names are (the same spelling, or a match as sure as an automatic link), or None."""
@@ -262,11 +267,29 @@ class CandidateNames:
             found = self.by_name.get(f"{kind}:{extractor.fold(name)}")
             if found is not None:
                 return found
-        if not len(self.index):
+        sharing = {
+            target_id for name in names for word in _words(name) for target_id in self.by_word.get(word, ())
+        }
+        if not sharing:
             return None
+        index = MatchIndex((target_id, self.entries[target_id]) for target_id in sorted(sharing))
         threshold = get_settings().auto_link_threshold
-        hits = self.index.search(MatchQuery(names=names, kind=kind), limit=1, threshold=threshold)
+        hits = index.search(MatchQuery(names=names, kind=kind), limit=1, threshold=threshold)
         return int(hits[0][0]) if hits and hits[0][2].score >= threshold else None  # type: ignore[call-overload]
+
+
+def _words(name: str) -> set[str]:
+    """A rough key per word of a name, shared by its usual transliterations (Faleh/Falih, Fayyad/Fayyadh,
+    Kataib/Kata'ib): the first letter and the consonants after it but h, w and y, each once in a row. It only picks
+    which candidates the matcher scores."""
+    keys = set()
+    for part in name.replace("-", " ").split():
+        word = extractor.fold(part)
+        if len(word) < 3:
+            continue
+        rest = re.sub(r"[aeiouhwy\W\d_]", "", word[1:])
+        keys.add(word[0] + re.sub(r"(.)\1+", r"\1", rest))
+    return keys
 
 
 def _candidates(session: Session) -> CandidateNames:
