@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.config import get_settings
 from app.documents.models import Document, Mention
 from app.lists.models import RawBlob
-from app.targets.models import Evidence, Target
+from app.targets.models import Evidence, ScreeningRequest, Target
 
 BRIEF_PEOPLE = {
     "Faleh al-Fayyad",
@@ -173,8 +173,6 @@ def test_adopt_refuses_what_is_not_the_documents_and_unknown_programs(client, ke
 
 
 def test_adopted_candidates_are_screened_like_any_other(client, keys, brief, db, monkeypatch) -> None:
-    from app.targets.models import ScreeningRequest
-
     monkeypatch.setenv("SANCTRACK_SCREEN_ON_CHANGE", "true")
     get_settings.cache_clear()
     try:
