@@ -62,6 +62,13 @@ def test_a_bad_edit_is_shown_on_the_form_and_a_stale_one_refused(client, keys, s
     base = {"csrf_token": token, "kind": "person", "name": "Ali Taqi", "status": "candidate"}
     bad = client.post(f"/console/candidates/{seed.taqi.id}/edit", data={**base, "nationalities": "ZZ"})
     assert bad.status_code == 422 and "ISO 3166-1" in bad.text and 'value="ZZ"' in bad.text
+    # At the field: described by its hint and its message, marked invalid, focused.
+    assert re.search(
+        r'id="nationalities"[^>]*aria-describedby="nationalities-hint nationalities-error" aria-invalid="true" '
+        r"autofocus",
+        bad.text,
+    )
+    assert 'id="nationalities-error"' in bad.text and bad.text.count("autofocus") == 1
     stale = client.post(f"/console/candidates/{seed.taqi.id}/edit", data={**base, "version": "99"})
     assert stale.status_code == 412 and "version" in stale.text
     db.expire_all()
