@@ -180,7 +180,15 @@ def serve(
         )
     try:
         uvicorn.run(
-            "app.main:create_app", factory=True, host=host, port=port, log_level="info", workers=workers
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level="info",
+            workers=workers,
+            # A worker loading its index, or setting the matcher up on first use, holds the interpreter lock for a
+            # few seconds: past uvicorn's default of 5 s without an answer to its ping, the supervisor would kill it.
+            timeout_worker_healthcheck=60,
         )
     finally:
         for child in children:

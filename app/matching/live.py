@@ -49,6 +49,7 @@ from app.lists.models import ListEntry, Snapshot
 from app.lists.records import Entry
 from app.matching.index import MatchIndex
 from app.matching.persist import StaleIndexFile, format_version
+from app.matching.query import MatchQuery
 
 EntryKey = tuple[str, str]  # (source, list_id)
 # (source, snapshot id, sha256, applied at): ids alone come back after a restore or a test's RESTART IDENTITY.
@@ -148,9 +149,20 @@ def bring_up_to_date(session: Session) -> LoadedIndex:
         previous = _current
         if previous is not None and previous.database == database and previous.marks == marks:
             return previous
-        _current = _obtain(session, database, marks, previous)
+        made = _obtain(session, database, marks, previous)
+        warm_up(made.index)
         gc.freeze()
-        return _current
+        _current = made
+        return made
+
+
+def warm_up(index: MatchIndex) -> None:
+    """Run one search before the index serves: the matcher sets itself up on first use (name taggers, caches), which
+    takes seconds, and that is for the loading thread to pay, not for the first request."""
+    first = next(iter(index.keys()), None)
+    entry = index.get(first) if first is not None else None
+    if entry is not None and entry.names:
+        index.search(MatchQuery(kind=entry.kind, names=[entry.names[0].full]), limit=1)
 
 
 def save_current(session: Session, previous_marks: tuple[Mark, ...] = ()) -> Path:
