@@ -55,9 +55,12 @@ class Settings(BaseSettings):
     # Creating or editing a candidate records a screening request in the same transaction (every way in: API, console,
     # CLI, import, documents); the worker drains them (nudged after the commit, else beat's tick every 5 s).
     screen_on_change: bool = True
-    # Both from bench/matching.py: best F1 around 0.80; no false alert at or above 0.95 (highest seen: 0.93).
-    match_threshold: float = 0.80
-    auto_link_threshold: float = 0.95
+    # The matcher's calibrated thresholds (app/matching/data/model.json, chosen on the dev split by
+    # bench/train_matcher.py; tests/matching/test_model.py keeps these defaults equal to them): a suggestion for
+    # review, a match, a link made without review.
+    review_threshold: float = 0.44
+    match_threshold: float = 0.44
+    auto_link_threshold: float = 0.998
     # Each API process looks this often (seconds) for newly applied snapshots and updates its index beside the
     # requests (0: only at start-up). Start-up waits this long for the index before serving; /readyz says
     # "loading index" (503) until it is there.

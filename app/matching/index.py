@@ -26,29 +26,45 @@ from __future__ import annotations
 import heapq
 import math
 import threading
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.lists.records import Entry
-from app.matching.names import WEIGHT, NameForm, Token, compare_names, fold, make_token, skeleton_of
-from app.matching.names import singular as singular_of
+from app.matching.compare import compare_names
+from app.matching.compare import singular as singular_of
+from app.matching.model import load_model
+from app.matching.names import WEIGHT, NameForm, Token, make_token
+from app.matching.normalize import fold, skeleton_of
 from app.matching.persist import dump_state, load_state
 from app.matching.query import MatchQuery
-from app.matching.score import MAX_CORROBORATION, EntryNames, MatchResult, evaluate, normalize_identifier
+from app.matching.score import EntryNames, MatchResult, evaluate, normalize_identifier
 
-# Alert (review) threshold. bench/matching.py: best F1 on names alone lies between 0.80 and 0.85; 0.80 keeps
-# more recall for a reviewed queue. (The service setting SANCTRACK_MATCH_THRESHOLD defaults to 0.70.)
-DEFAULT_THRESHOLD = 0.80
-# At or above this a link is accepted without review: bench/matching.py finds no false positive at this level,
-# with names alone or with birth dates and nationalities.
-AUTO_LINK_THRESHOLD = 0.95
+# Thresholds on the calibrated probability, chosen on the dev split by bench/train_matcher.py and stored with
+# the model (app/matching/data/model.json): a match at best F1; a suggestion for review at the lowest score
+# that keeps false suggestions at most 1 per 100 queries naming nobody listed; an automatic link where no wrong
+# answer scored on any split.
+DEFAULT_THRESHOLD = load_model().match_threshold
+REVIEW_THRESHOLD = load_model().review_threshold
+AUTO_LINK_THRESHOLD = load_model().auto_link_threshold
 
 CANDIDATE_CAP = 200  # names scored at most per query
 ABJAD_CANDIDATE_CAP = 1000  # the same for a query in Arabic script only
 RARE_WORD_NAMES = 40  # a word found in at most this many names brings all of them in on its own
 RARE_WORD_SHARE = 0.001  # ... and in at most this share of all names, to tell a person by
+# Entries scored in full: those whose best candidate name aligns at least this well with a query name
+# (compare_names), and at least the SHORTLIST_MIN best aligned. bench/train_matcher.py reports how many positive
+# train queries the shortlist keeps.
+SHORTLIST_ALIGNMENT = 0.45
+SHORTLIST_MIN = 15
+# Misspelt words: a word's consonant skeleton of at least NEAR_MIN_SKELETON letters is also indexed with each of its
+# letters left out ("d" keys), so that a letter doubled, dropped, swapped or replaced (BELAVENTSEV/BELAVENCEV,
+# KELMENDI/KELJMENDI, HUBARYEV/GUBAREV) still finds the name. A query word looks its near spellings up only through
+# keys at most NEAR_POSTING_MAX names share; a name found so counts for less in the ranking than one sharing the
+# word's own spelling or skeleton.
+NEAR_MIN_SKELETON = 3
+NEAR_POSTING_MAX = 2000
 
 
 @dataclass(slots=True)
@@ -88,7 +104,7 @@ class _State:
                 self.name_forms[nid] = form
                 self.name_quality[nid] = quality
                 self.name_slot[nid] = slot_index
-            for k in form.blocking_keys():
+            for k in name_keys(form):
                 posting = self.postings.get(k)
                 if posting is None:
                     self.postings[k] = {nid}
@@ -120,7 +136,7 @@ class _State:
             self.name_slot[nid] = -1
             self.name_forms[nid] = None
             if form is not None:
-                for k in form.blocking_keys():
+                for k in name_keys(form):
                     posting = self.postings.get(k)
                     if posting is not None:
                         posting.discard(nid)
@@ -251,9 +267,14 @@ class MatchIndex:
         with self._lock:  # see candidates()
             return self._search(query, limit, threshold, cap)
 
-    def _search(
-        self, query: MatchQuery, limit: int, threshold: float, cap: int
-    ) -> list[tuple[Hashable, Entry, MatchResult]]:
+    def shortlist(self, query: MatchQuery, cap: int = CANDIDATE_CAP) -> Shortlist:
+        """The entries worth scoring in full for ``query``: the candidates whose best name aligns at least
+        ``SHORTLIST_ALIGNMENT`` with a query name, the ``SHORTLIST_MIN`` best aligned whatever their alignment, and
+        those sharing an identifier. ``search`` scores these; ``bench/train_matcher.py`` learns from them."""
+        with self._lock:  # see candidates()
+            return self._shortlist(query, cap)
+
+    def _shortlist(self, query: MatchQuery, cap: int) -> Shortlist:
         state = self._state
         forms = query.name_forms()
         cache: dict = {}
@@ -265,45 +286,88 @@ class MatchIndex:
         def rare(token: Token) -> bool:
             return len(postings.get(token.hit_key(), ())) <= rare_at_most
 
-        # Best name similarity per entry among the candidate names.
+        # Best name alignment per entry among the candidate names.
         best: dict[int, float] = {}
         for nid in _candidate_names(state, forms, cap):
             form = state.name_forms[nid]
             slot_index = state.name_slot[nid]
             if form is None or slot_index < 0:
                 continue
-            quality = state.name_quality[nid]
             current = best.get(slot_index, 0.0)
-            if quality <= current:
-                continue
             for q_form in forms:
-                sim = compare_names(q_form, form, cache, explain=False, rare=rare).similarity * quality
+                sim = compare_names(q_form, form, cache, explain=False, rare=rare).similarity
                 if sim > current:
                     current = sim
             best[slot_index] = current
-        # Corroborating facts add at most MAX_CORROBORATION; other names of the entry may do better than the
-        # candidates, which the full evaluation below considers.
-        corroborating = bool(query.birth_dates or query.nationalities)
-        floor = threshold - (MAX_CORROBORATION if corroborating else 0.0) - 0.02
-        shortlist = dict.fromkeys(slot_index for slot_index, sim in best.items() if sim >= floor)
-        shortlist.update(dict.fromkeys(_identifier_slots(state, query)))
-        hits: list[tuple[float, int, _Slot]] = []
-        for slot_index in shortlist:
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        chosen = dict.fromkeys(
+            slot_index
+            for n, (slot_index, sim) in enumerate(ranked)
+            if sim >= SHORTLIST_ALIGNMENT or n < SHORTLIST_MIN
+        )
+        chosen.update(dict.fromkeys(_identifier_slots(state, query)))
+        items = []
+        for slot_index in chosen:
             slot = state.slots[slot_index]
-            if slot is None:
-                continue
-            result = evaluate(query, forms, slot.entry, slot.names, cache, explain=False, rare=rare)
+            if slot is not None:
+                items.append((slot_index, slot.key, slot.entry, slot.names))
+        return Shortlist(forms, items, cache, rare)
+
+    def _search(
+        self, query: MatchQuery, limit: int, threshold: float, cap: int
+    ) -> list[tuple[Hashable, Entry, MatchResult]]:
+        short = self._shortlist(query, cap)
+        forms, cache, rare = short.forms, short.cache, short.rare
+        hits: list[tuple[float, int, Hashable, Entry, EntryNames]] = []
+        for slot_index, key, entry, names in short.items:
+            result = evaluate(query, forms, entry, names, cache, explain=False, rare=rare)
             if result.score >= threshold:
-                hits.append((result.score, slot_index, slot))
+                hits.append((result.score, slot_index, key, entry, names))
         hits.sort(key=lambda h: (-h[0], h[1]))
         return [
-            (
-                slot.key,
-                slot.entry,
-                evaluate(query, forms, slot.entry, slot.names, cache, explain=True, rare=rare),
-            )
-            for _, _, slot in hits[:limit]
+            (key, entry, evaluate(query, forms, entry, names, cache, explain=True, rare=rare))
+            for _, _, key, entry, names in hits[:limit]
         ]
+
+
+@dataclass(slots=True)
+class Shortlist:
+    """What :meth:`MatchIndex.shortlist` found: the query's parsed names, the entries to score (slot, key, entry,
+    parsed names), the word-similarity cache to share while scoring them, and which words are rare."""
+
+    forms: list[NameForm]
+    items: list[tuple[int, Hashable, Entry, EntryNames]]
+    cache: dict
+    rare: Callable[[Token], bool]
+
+
+def _deletions(skeleton: str) -> list[str]:
+    return [skeleton[:i] + skeleton[i + 1 :] for i in range(len(skeleton))]
+
+
+def name_keys(form: NameForm) -> set[str]:
+    """A listed name's blocking keys: its words' (see :meth:`NameForm.blocking_keys`), their skeletons with one
+    letter left out (see NEAR_MIN_SKELETON), and two neighbouring words written as one (GREEN WAVE is found by
+    GREENWAVE, GHOLAM ALI by GHOLAMALI)."""
+    keys = form.blocking_keys()
+    heavy = [t for t in form.tokens if not t.abjad and t.weight >= WEIGHT["generic"]]
+    for token in heavy:
+        if len(token.skeleton) >= NEAR_MIN_SKELETON:
+            keys.update("d" + v for v in _deletions(token.skeleton))
+    for a, b in zip(heavy, heavy[1:], strict=False):
+        keys.update(make_token(a.text + b.text, "word", parts=(a.text, b.text)).own_keys())
+    return keys
+
+
+def _near_hits(postings: dict[str, set[int]], skeleton: str) -> set[int]:
+    """The names holding a word one letter away from this skeleton (see NEAR_MIN_SKELETON)."""
+    out: set[int] = set()
+    variants = _deletions(skeleton)
+    for key in ("d" + skeleton, *("s" + v for v in variants), *("d" + v for v in variants)):
+        posting = postings.get(key)
+        if posting and len(posting) <= NEAR_POSTING_MAX:
+            out |= posting
+    return out
 
 
 def _identifier_slots(state: _State, query: MatchQuery) -> list[int]:
@@ -349,8 +413,6 @@ def _joined_pairs(forms: list[NameForm]) -> list[Token]:
         for a, b in zip(words, words[1:], strict=False):
             if a.abjad != b.abjad or a.weight < WEIGHT["generic"] or b.weight < WEIGHT["generic"]:
                 continue
-            if not a.abjad and min(len(a.text), len(b.text)) > 3:
-                continue  # Latin writers split names into long words rarely; short pieces ("Xi Jin Ping") often
             if a.abjad:
                 out.append(make_token(a.text + b.text, "word", True, a.folded + b.folded))
             else:
@@ -377,27 +439,37 @@ def _candidate_names(
         # A word read from Arabic script is known by its consonant outline alone, which many Latin words share:
         # look further before ranking.
         cap = max(cap, ABJAD_CANDIDATE_CAP)
-    info = []
+    # Per query word: its rarity, the names it finds (spelling family or skeleton), those sharing its exact
+    # spelling, and those holding a word one letter away (see NEAR_MIN_SKELETON), which count for less.
+    info: list[tuple[float, set[int], set[int], set[int]]] = []
     for token in [*tokens, *_joined_pairs(forms)]:
         hits, exact = _hit_set(postings, token)
-        if hits:
-            rarity = token.weight * math.log(1.0 + total / len(hits))
-            info.append((rarity, hits, exact))
+        near: set[int] = set()
+        if not token.abjad and len(token.skeleton) >= NEAR_MIN_SKELETON and token.weight >= WEIGHT["generic"]:
+            near = _near_hits(postings, token.skeleton) - hits
+        if hits or near:
+            rarity = token.weight * math.log(1.0 + total / max(len(hits), 1))
+            info.append((rarity, hits, exact, near))
     if not info:
         return []
     candidates: set[int] = set()
     if len(info) == 1:
-        _, hits, exact = info[0]
-        candidates = set(exact) if len(hits) > cap and exact and not broad and not abjad else set(hits)
+        _, hits, exact, near = info[0]
+        candidates = set(exact) if len(hits) > cap and exact and not broad and not abjad else hits | near
     else:
         for a in range(len(info)):
             for b in range(a + 1, len(info)):
-                candidates |= info[a][1] & info[b][1]
-        for _, hits, _ in info:
+                candidates |= (info[a][1] | info[a][3]) & (info[b][1] | info[b][3])
+        for _, hits, exact, near in info:
             if len(hits) <= RARE_WORD_NAMES:
                 candidates |= hits
+                if len(near) <= RARE_WORD_NAMES:
+                    candidates |= near
+            elif len(exact) <= RARE_WORD_NAMES:
+                # a word spelled so by few names (GATEWICK, GORANOV) whose skeleton many share
+                candidates |= exact
     if broad and len(candidates) < cap:
-        for _, hits, _ in info:
+        for _, hits, _, _ in info:
             candidates |= hits
     elif len(candidates) <= cap and not ranked:
         return list(candidates)
@@ -406,11 +478,13 @@ def _candidate_names(
     scored = []
     for nid in candidates:
         overlap = 0.0
-        for rarity, hits, exact in info:
+        for rarity, hits, exact, near in info:
             if nid in exact:
                 overlap += rarity
             elif nid in hits:
                 overlap += 0.7 * rarity
+            elif nid in near:
+                overlap += 0.5 * rarity
         # Among names sharing as much, those of the query's length are the closer ones ("Muhammad al-Muhammad"
         # among thousands of names with a Muhammad).
         form = name_forms[nid]

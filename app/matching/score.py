@@ -1,41 +1,51 @@
-"""Score one query against one listed entry: the best name pair, qualified by the other facts both sides give.
+"""Score one query against one listed entry: a calibrated probability that both name the same person or thing.
 
-The name similarity is the base. Birth dates, nationality, kind and identifiers then add a little when they agree
-(corroborations) and take away when they disagree (contradictions). A shared identifier (passport, IMO number...)
-is near-certain on its own. Every result explains itself in plain JSON for the reviewer.
+Every pair of names (the query's, the entry's) is described by :data:`app.matching.features.NAME_FEATURES`; the
+pair the model likes best is the entry's name match. Birth dates, nationality and kind add their own features
+(:data:`app.matching.features.RECORD_FEATURES`). The model (:mod:`app.matching.model`, weights learned on real
+pairs) turns them into a probability. A shared identifier (passport, IMO number...) is near-certain on its own, a
+conflicting unique one near-impossible: those two stay rules, as no labelled pair carries identifiers to learn
+them from. Every result explains itself in plain JSON for the reviewer: which name met which, word by word, and
+what each feature added to the log-odds.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from app.lists.records import Entry
-from app.matching.names import NameForm, NameMatch, Token, compare_names, name_variants, parse_name
+from app.matching.compare import compare_names
+from app.matching.features import NAME_FEATURES, NameProfile, name_features, profile_of
+from app.matching.model import Model, load_model
+from app.matching.names import NameForm, Token, name_variants, parse_name
 from app.matching.query import MatchQuery
 
 # Name-quality factors: a weak alias (OFAC "weak a.k.a.", UN "low quality") is a nickname or a fragment, a former
-# name is still the same entity.
+# name is still the same entity. The model learns what a weak alias is worth (feature weak_alias); the console
+# shows these as what an exact agreement with such a name counts for.
 QUALITY_FACTOR = {"strong": 1.0, "former": 0.97, "weak": 0.9}
 
-# Feature magnitudes, in score units.
-DOB_SAME_DAY = 0.08
-DOB_SAME_MONTH = 0.05
-DOB_SAME_YEAR = 0.04
-DOB_IN_RANGE = 0.03
-DOB_OTHER_DAY_SAME_YEAR = -0.04
-DOB_NEAR_YEAR = -0.04  # one or two years apart: estimated ages are often that far off
-DOB_FAR = -0.15  # three to five years apart
-DOB_VERY_FAR = -0.22  # more than five years apart
-NATIONALITY_SHARED = 0.03
-NATIONALITY_DISJOINT = -0.07
-KIND_MISMATCH = -0.25  # a person is not a company
-MAX_CORROBORATION = 0.1  # dates and countries support a name, they do not replace one
+# Record features, in the units the model was trained on.
+DOB_SAME_DAY = 1.0
+DOB_SAME_MONTH = 0.7
+DOB_SAME_YEAR = 0.5
+DOB_IN_RANGE = 0.4
+DOB_OTHER_DAY_SAME_YEAR = -0.5
+DOB_NEAR_YEAR = -0.5  # one or two years apart: estimated ages are often that far off
+DOB_FAR = -1.5  # three to five years apart
+DOB_VERY_FAR = -2.0  # more than five years apart
+NATIONALITY_SHARED = 1.0
+NATIONALITY_DISJOINT = -1.0
+KIND_MISMATCH = -1.0  # a person is not a company
+
+# Rules beside the model (see the module docstring).
 IDENTIFIER_MATCH_FLOOR = 0.96
-IDENTIFIER_UNIQUE_MISMATCH = -0.3  # an IMO number or SWIFT code names exactly one object
-IDENTIFIER_PERSONAL_MISMATCH = -0.08  # people hold several passports over time
+IDENTIFIER_UNIQUE_MISMATCH = -4.0  # log-odds: an IMO number or SWIFT code names exactly one object
+IDENTIFIER_PERSONAL_MISMATCH = -1.0  # log-odds: people hold several passports over time
 
 UNIQUE_IDENTIFIER_TYPES = frozenset({"imo", "swift_bic", "lei", "mmsi"})
 PERSONAL_IDENTIFIER_TYPES = frozenset({"passport", "national_id", "tax_id"})
@@ -59,11 +69,12 @@ _ACRONYM_RE = re.compile(r"^[A-Z0-9.&-]{2,8}$")
 
 @dataclass(slots=True)
 class EntryNames:
-    """An entry's names parsed once (the index keeps these)."""
+    """An entry's names parsed and profiled once (the index keeps these)."""
 
     forms: tuple[NameForm, ...]
     qualities: tuple[float, ...]
     labels: tuple[str, ...]
+    profiles: tuple[NameProfile, ...] = ()
 
     @classmethod
     def of(cls, entry: Entry) -> EntryNames:
@@ -80,7 +91,8 @@ class EntryNames:
                     forms.append(form)
                     qualities.append(QUALITY_FACTOR.get(label, 1.0))
                     labels.append(label)
-        return cls(_shared_syllable_pairs(forms), tuple(qualities), tuple(labels))
+        shared = _shared_syllable_pairs(forms)
+        return cls(shared, tuple(qualities), tuple(labels), tuple(profile_of(f) for f in shared))
 
 
 def _shared_syllable_pairs(forms: list[NameForm]) -> tuple[NameForm, ...]:
@@ -105,27 +117,35 @@ def score(query: MatchQuery, entry: Entry) -> MatchResult:
     return evaluate(query, query.name_forms(), entry, EntryNames.of(entry), cache={}, explain=True)
 
 
+@dataclass(slots=True)
+class NamePair:
+    """The best (query name, entry name) pair: its name features, how good it looked and both indexes."""
+
+    values: tuple[float, ...]
+    selection: float
+    query_index: int
+    entry_index: int
+
+
 def best_name(
     query_forms: Sequence[NameForm],
     names: EntryNames,
     cache: dict | None,
-    explain: bool,
     rare: Callable[[Token], bool] | None = None,
-) -> tuple[float, NameMatch | None, int, int]:
-    """The best (query name, entry name) pair: its weighted similarity, the match, and both indexes."""
-    best_sim, best_match, best_q, best_e = 0.0, None, -1, -1
+    model: Model | None = None,
+) -> NamePair | None:
+    """The pair of names whose features ``model`` (default: the shipped one) likes best."""
+    model = model or load_model()
+    best: NamePair | None = None
     for qi, q_form in enumerate(query_forms):
+        q_profile = profile_of(q_form)
         for ei, e_form in enumerate(names.forms):
-            quality = names.qualities[ei]
-            if quality * 1.0 <= best_sim:
-                continue
-            match = compare_names(q_form, e_form, cache, explain=False, rare=rare)
-            weighted = match.similarity * quality
-            if weighted > best_sim:
-                best_sim, best_match, best_q, best_e = weighted, match, qi, ei
-    if explain and best_match is not None:
-        best_match = compare_names(query_forms[best_q], names.forms[best_e], cache, explain=True, rare=rare)
-    return best_sim, best_match, best_q, best_e
+            alignment = compare_names(q_form, e_form, cache, explain=False, rare=rare).similarity
+            values = name_features(q_profile, names.profiles[ei], alignment, names.labels[ei] == "weak")
+            z = model.select(values)
+            if best is None or z > best.selection:
+                best = NamePair(values, z, qi, ei)
+    return best
 
 
 def evaluate(
@@ -139,63 +159,91 @@ def evaluate(
 ) -> MatchResult:
     """Score an entry (its names parsed once, ``names``) against a query. ``rare`` tells the words few listed
     names share, which the index knows: a name contained whole in another on such a word stays a match."""
-    name_score, match, qi, ei = best_name(query_forms, names, cache, explain, rare)
-    features: dict[str, float] = {"name": round(name_score, 4)}
+    model = load_model()
+    pair = best_name(query_forms, names, cache, rare)
     contradictions: list[str] = []
     corroborations: list[str] = []
+    record = record_features(query, entry, corroborations, contradictions)
+    name_values = pair.values if pair is not None else _NO_NAME
+    values = (*name_values, *record)
+    contributions = model.contributions(values)
+    _cap_record_facts(contributions)
+    log_odds = sum(contributions)
 
-    dob = _birth_date_feature(query.birth_dates, entry.birth_dates, corroborations, contradictions)
-    nationality = _nationality_feature(
-        query.nationalities, [*entry.nationalities, *entry.citizenships], corroborations, contradictions
-    )
-    kind = _kind_feature(query.kind, entry.kind, contradictions)
-    support = min(max(dob, 0.0) + max(nationality, 0.0), MAX_CORROBORATION)
-    total = name_score + support + min(dob, 0.0) + min(nationality, 0.0) + kind
-
-    identifier = 0.0
     id_match, id_penalty = _identifier_feature(query.identifiers, entry, corroborations, contradictions)
+    # No name in common, no match (a shared identifier aside)
+    probability = model.probability(log_odds + id_penalty) if pair is not None else 0.0
+    identifier = id_penalty
     if id_match:
         # A shared identifier decides the match; a poor name agreement still shows in the last points.
-        target = IDENTIFIER_MATCH_FLOOR + (1.0 - IDENTIFIER_MATCH_FLOOR) * name_score
-        identifier = max(target - total, 0.0)
-    else:
-        identifier = id_penalty
-    total += identifier
-    total = min(max(total, 0.0), 1.0)
+        lifted = max(probability, IDENTIFIER_MATCH_FLOOR + (1.0 - IDENTIFIER_MATCH_FLOOR) * probability)
+        identifier = _logit(lifted) - _logit(probability)
+        probability = lifted
 
-    features.update(
-        birth_date=round(dob, 4),
-        nationality=round(nationality, 4),
-        kind=round(kind, 4),
-        identifier=round(identifier, 4),
-    )
+    features = {name: round(v, 4) for name, v in zip(model.features, contributions, strict=True)}
+    features["identifier"] = round(identifier, 4)
     explanation: dict[str, Any] = {
         "features": features,
         "contradictions": contradictions,
         "corroborations": corroborations,
         "identifier_match": id_match,
+        # features (identifier aside) add up to log_odds - baseline: what each added to the log-odds of a match
+        "model": {"baseline": round(model.baseline, 4), "log_odds": round(model.baseline + log_odds, 4)},
     }
-    if explain:
-        explanation["names"] = _names_explanation(query_forms, names, match, qi, ei, name_score)
+    alignment = name_values[0]
+    if explain and pair is not None:
+        explanation["names"] = _names_explanation(query_forms, names, pair, alignment, cache, rare)
     else:
-        explanation["names"] = {"similarity": round(name_score, 4)}
-    return MatchResult(score=round(total, 4), explanation=explanation, identifier_match=id_match)
+        explanation["names"] = {"similarity": round(alignment, 4)}
+    return MatchResult(score=round(probability, 4), explanation=explanation, identifier_match=id_match)
 
 
-def _names_explanation(query_forms, names: EntryNames, match, qi: int, ei: int, name_score: float) -> dict:
-    if match is None or qi < 0:
-        return {
-            "query": query_forms[0].original if query_forms else "",
-            "entry": None,
-            "quality": None,
-            "similarity": 0.0,
-            "tokens": [],
-        }
+# What birth dates, nationality and kind may add to or take from the log-odds together. The labelled queries
+# carry their own entry's facts (a listed name's birth date is its entry's), so the learned weights of agreeing
+# and disagreeing facts are overconfident: facts support or weaken a name, they do not replace one.
+RECORD_FACTS_MAX = 1.5
+RECORD_FACTS_MIN = -3.0
+
+
+def _cap_record_facts(contributions: list[float]) -> None:
+    """Scale the record features' contributions (in place) so that together they stay within the caps."""
+    start = len(NAME_FEATURES)
+    total = sum(contributions[start:])
+    bound = RECORD_FACTS_MAX if total > 0 else RECORD_FACTS_MIN
+    if abs(total) > abs(bound):
+        factor = bound / total
+        for i in range(start, len(contributions)):
+            contributions[i] *= factor
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def record_features(
+    query: MatchQuery, entry: Entry, corroborations: list[str], contradictions: list[str]
+) -> tuple[float, float, float]:
+    """The values of :data:`app.matching.features.RECORD_FEATURES`, noting what agrees and what does not."""
+    dob = _birth_date_feature(query.birth_dates, entry.birth_dates, corroborations, contradictions)
+    nationality = _nationality_feature(
+        query.nationalities, [*entry.nationalities, *entry.citizenships], corroborations, contradictions
+    )
+    kind = _kind_feature(query.kind, entry.kind, contradictions)
+    return dob, nationality, kind
+
+
+_NO_NAME = (0.0,) * len(NAME_FEATURES)
+
+
+def _names_explanation(query_forms, names: EntryNames, pair: NamePair, alignment: float, cache, rare) -> dict:
+    q_form, e_form = query_forms[pair.query_index], names.forms[pair.entry_index]
+    match = compare_names(q_form, e_form, cache, explain=True, rare=rare)
     return {
-        "query": query_forms[qi].original,
-        "entry": names.forms[ei].original,
-        "quality": names.labels[ei],
-        "similarity": round(name_score, 4),
+        "query": q_form.original,
+        "entry": e_form.original,
+        "quality": names.labels[pair.entry_index],
+        "similarity": round(alignment, 4),
         "tokens": [[q, e, sim] for q, e, sim in match.pairs],
         "unmatched_query": match.unmatched_query,
         "unmatched_entry": match.unmatched_entry,

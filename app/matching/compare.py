@@ -1,0 +1,544 @@
+"""Comparing two parsed names: align their words in any order and score the alignment.
+
+Word pairs agree by spelling, spelling family, skeleton, outline (for words read from Arabic script), translation
+or a small edit distance; words one name lacks cost by their class (a title or legal form little, a given name
+more). The result, :func:`compare_names`'s similarity, is the hand-built ``name_alignment`` feature of the learned
+score (:mod:`app.matching.features`); the tables it reads are in ``app/matching/data/words.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from app.matching.names import NON_PERSON_KINDS, WEIGHT, NameForm, Token, make_token
+from app.matching.normalize import SWALLOWS_H, fold, letters_before_folding
+from app.matching.wordlists import WORDS
+
+# ---------------------------------------------------------------------------------------------------------------
+# Comparing
+
+
+def token_similarity(a: Token, b: Token) -> float:
+    """Similarity of two tokens in [0, 1]: 1 for the same spelling, ~0.95 for the same spelling family."""
+    if a is b or a.text == b.text:
+        return 1.0
+    translated = 0.0
+    if _SYNONYMS.get(a.text, a.text) == _SYNONYMS.get(b.text, b.text):
+        return TRANSLATION_MATCH
+    if a.gloss or b.gloss:
+        translated = max(_translation_similarity(a, b), _translation_similarity(b, a))
+        if translated >= TRANSLATION_MATCH:
+            return translated
+    if a.cls in _EXACT_ONLY or b.cls in _EXACT_ONLY:
+        return translated  # connectors, stopwords, legal forms count only spelled alike ("bin", "of", "ltd")
+    best = max(_token_similarity(a, b), translated)
+    # An attached article ("alfayyadh" against "fayyadh") costs a little, the rest compares as usual.
+    if a.bare is not None:
+        best = max(best, 0.98 * _token_similarity(a.bare, b))
+    if b.bare is not None:
+        best = max(best, 0.98 * _token_similarity(a, b.bare))
+        if a.bare is not None:
+            best = max(best, _token_similarity(a.bare, b.bare))
+    return best
+
+
+_COUNTRIES = frozenset(WORDS["countries"])
+
+# Words that name one thing however written: the Islamic State's acronyms; a country and its adjective, which
+# organization names use in turn ("IRAN'S REVOLUTIONARY GUARDS", "THE IRANIAN REVOLUTIONARY GUARDS").
+_SYNONYMS = WORDS["synonyms"]
+# A word and its translation ("جبهة" and "Front") agree as closely as two spellings of one word.
+TRANSLATION_MATCH = 0.95
+
+
+def _translation_similarity(a: Token, b: Token) -> float:
+    best = 0.0
+    for word in a.gloss:
+        if word.text == b.text:
+            return TRANSLATION_MATCH
+        if not b.abjad and b.cls not in _EXACT_ONLY:
+            best = max(best, TRANSLATION_MATCH * _token_similarity(word, b))
+    return best
+
+
+# First letters that transliterations swap while the rest of the word stays: Qaddafi/Gaddafi (the qaf is a g in
+# Libyan and Gulf speech), Gamal/Jamal (Egyptian), Yusuf/Jusuf.
+_FIRST_LETTER_SWAPS = frozenset({("q", "g"), ("g", "q"), ("g", "j"), ("j", "g"), ("j", "y"), ("y", "j")})
+
+
+def _same_word_otherwise(a: str, b: str) -> bool:
+    """Spellings fold() keeps apart but that write one word: an English plural (FORCES/FORCE, GUARDS/GUARD), a
+    Persian q or gh (both one sound in Persian: Asghar/Asqar, Naghdi/Naqdi), a swapped first letter."""
+    if (
+        len(a) >= 4
+        and len(b) >= 4
+        and a[:3] == b[:3]
+        and -2 <= len(a) - len(b) <= 2
+        and singular(a) == singular(b)
+    ):
+        return True
+    if (("gh" in a and "q" in b) or ("q" in a and "gh" in b)) and fold(a.replace("gh", "q")) == fold(
+        b.replace("gh", "q")
+    ):
+        return True
+    return a[0] != b[0] and (a[0], b[0]) in _FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:])
+
+
+def singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _token_similarity(a: Token, b: Token) -> float:
+    if a.text == b.text:
+        return 1.0
+    if a.cls == "initial" or b.cls == "initial":
+        return 0.9 if a.text[0] == b.text[0] else 0.0
+    if a.abjad or b.abjad:
+        latin = b if a.abjad else a
+        if not latin.abjad and not any(v in latin.folded for v in "aui"):
+            # A Latin word without a vowel is an acronym ("KCST", "RIHS"): its letters are not a consonant outline.
+            return 0.0
+        # Only the consonant outline is comparable; short outlines agree by chance more often.
+        if a.coarse == b.coarse or (a.coarse_alt or b.coarse_alt) in (a.coarse, b.coarse):
+            outline = _OUTLINE_MATCH[min(len(latin.coarse), 3)]
+            return LONG_VOWEL_MISMATCH * outline if _long_u_unwritten(a, b) else outline
+        if a.coarse.rstrip("h") == b.coarse.rstrip("h"):
+            return 0.88  # a final h the other script does not write: Mullah/ملا, Fatimah/فاطمة
+        arabic, latin = (a, b) if a.abjad else (b, a)
+        if "j" in arabic.coarse and not latin.abjad and arabic.coarse.replace("j", "k") == latin.coarse:
+            # Egyptian speech says ج as a hard g: رجب is RAGAB, جمال GAMAL
+            return EGYPTIAN_G_MATCH * _OUTLINE_MATCH[min(len(a.coarse), 3)]
+        if len(a.coarse) >= 3 and a.coarse.replace("h", "") == b.coarse.replace("h", ""):
+            # an h the Latin spelling writes elsewhere or not at all: چوہدری is CHAUDHRY
+            return 0.8 * _OUTLINE_MATCH[3]
+        # One consonant apart in a long outline only: in four letters one other consonant is another name
+        # (محمدی, Mohammadi, is not AHMADI).
+        sim = Levenshtein.normalized_similarity(a.coarse, b.coarse)
+        return 0.8 * sim if sim >= 0.8 else 0.0
+    text_sim = Levenshtein.normalized_similarity(a.text, b.text)
+    if a.folded != b.folded and _same_word_otherwise(a.text, b.text):
+        return 0.85 + 0.15 * text_sim * text_sim
+    if a.folded == b.folded or (
+        # Ukrainian writes h where Russian writes g: Serhiy/Sergey, Ihor/Igor, Hubareva/Gubareva (but a "gh" is
+        # its own sound: Ghassan is not Hassan).
+        "h" in a.folded + b.folded
+        and a.folded.replace("h", "g") == b.folded.replace("h", "g")
+        and "gh" not in a.text
+        and "gh" not in b.text
+    ):
+        # One spelling family (Falih/Faleh, Qasim/Kassem); the more the letters differ, the less certain.
+        return 0.85 + 0.15 * text_sim * text_sim
+    folded_sim = Levenshtein.normalized_similarity(a.folded, b.folded)
+    if a.skeleton == b.skeleton and len(a.skeleton) >= 3:
+        # Same consonants, other vowels: Hassan/Hussein are two names; the more consonants agree, the likelier
+        # one name (Hizballah/Hezbollah, Lukashenko/Lukashenka).
+        return 0.62 + 0.03 * min(len(a.skeleton) - 3, 3) + 0.3 * folded_sim * folded_sim
+    if len(a.skeleton) < 3 or len(b.skeleton) < 3:
+        # In short words the vowels are most of the word (Mario, Mayra).
+        sim = 0.75 * folded_sim + 0.25 * text_sim
+    else:
+        # Consonants carry a name's identity more than vowels do (Fayyaz is not Fayyad).
+        skeleton_sim = Levenshtein.normalized_similarity(a.skeleton, b.skeleton)
+        sim = 0.45 * folded_sim + 0.15 * text_sim + 0.4 * skeleton_sim
+    # "Abd" fused with a divine name: the name proper begins after it (Abd al-Khaliq is not Abd al-Malik).
+    head = 3 if a.skeleton.startswith("abd") and b.skeleton.startswith("abd") else 0
+    first_a, first_b = a.skeleton[head : head + 1], b.skeleton[head : head + 1]
+    # One letter whose sound the next vowel changes is one first letter: Cazarez/Cezarez.
+    same_c = a.text[0] == b.text[0] == "c"
+    if (
+        first_a != first_b
+        and _FIRST_LETTER_CLASS.get(first_a, first_a) != _FIRST_LETTER_CLASS.get(first_b, first_b)
+        and not same_c
+    ):
+        # Transliterations rarely change a name's first sound: Faleh and Saleh are two names.
+        sim *= 0.75
+    # What folding does not explain is a real difference: only near-identical words stay close.
+    sim = 0.9 - 2.0 * (0.9 - sim) if sim < 0.9 else sim
+    return sim if sim >= 0.5 else 0.0
+
+
+_OUTLINE_MATCH = (0.0, 0.8, 0.9, 0.93)
+EGYPTIAN_G_MATCH = 0.95
+# A long vowel that Arabic script writes and the Latin word has not: محمود (Mahmud) is not Mohammed.
+LONG_VOWEL_MISMATCH = 0.6
+
+
+_SLOT_VOWELS = {"a": "a", "e": "a", "i": "a", "y": "a", "o": "u", "u": "u", "w": "u", "v": "u"}
+
+
+def _vowel_slots(letters: str) -> list[str]:
+    """The vowels after each consonant of a word's consonant outline (see coarse_of): slot k holds what follows
+    its k-th consonant (u for o, u and w; a for the others), the first slot what follows the leading letter."""
+    slots: list[str] = []
+    for i, ch in enumerate(letters):
+        if i == 0:
+            slots.append("")
+            continue
+        if ch in _SLOT_VOWELS:
+            slots[-1] += _SLOT_VOWELS[ch]  # a semivowel is no consonant of the outline either
+        elif ch == letters[i - 1] or (ch == "h" and letters[i - 1] in SWALLOWS_H):
+            continue  # a doubled letter; an h swallowed as in coarse_of
+        else:
+            slots.append("")
+    return slots
+
+
+def _long_u_unwritten(a: Token, b: Token) -> bool:
+    """Whether a word read from Arabic script has a long u (a و read as a vowel) where the Latin word, of the same
+    outline, has no o, u or w."""
+    arabic, latin = (a, b) if a.abjad else (b, a)
+    if latin.abjad or "u" not in arabic.folded[1:]:
+        return False
+    arabic_slots, latin_slots = _vowel_slots(arabic.folded), _vowel_slots(letters_before_folding(latin.text))
+    if len(arabic_slots) != len(latin_slots):
+        return False
+    return any(
+        "u" in mine and "u" not in theirs for mine, theirs in zip(arabic_slots, latin_slots, strict=True)
+    )
+
+
+_GENERIC_WEIGHT = WEIGHT["generic"]
+_EXACT_ONLY = frozenset({"connector", "stopword", "legal"})
+
+# First sounds that transliterations swap: Gamal/Jamal, Gim/Kim, Tsoi/Coi/Zoi, Yusuf/Jusuf.
+# Qaddafi/Gaddafi/Kadhafi: the qaf is a g in Libyan and Gulf speech, so g, j, k (and q, folded to k) are one class.
+_FIRST_LETTER_CLASS = {"g": "k", "j": "k", "k": "k", "z": "z", "s": "s", "y": "k", "t": "t", "d": "t"}
+
+# Words of one name that the other lacks. When only one side has such words, one name is a shorter form of the
+# other (lists give more or fewer given names and patronymics than a brief): each costs OMISSION_COST of its
+# weight. When both sides have words the other lacks, the names disagree: each costs CONFLICT_COST.
+OMISSION_COST_QUERY = 0.5
+OMISSION_COST_ENTRY = 0.4
+CONFLICT_COST = 0.8
+# An organization's extra word is more often what tells it from its parent or namesake ("ISLAMIC STATE ... -
+# KHORASAN" is a branch of ISIL) than a person's extra given name is.
+ORG_OMISSION_FACTOR = 1.25
+# What the words one name adds to the other cost at most, when the shorter name is all in the longer one and shares
+# a rare word with it (see compare_names).
+RARE_CONTAINED_OMISSION = 0.5
+# An organization's name held in a longer one is the same organization only when few words are added: "LASHKAR E
+# JHANGVI AL-ALAMI" is LASHKAR E JHANGVI, "IRGC ELECTRONIC WARFARE AND CYBER DEFENSE ORGANIZATION" one of its parts.
+ORG_CONTAINED_MAX_EXTRA = 2
+# A name whose first given name stands where the other has a later one (see _lead_shifted) is discounted so.
+LEAD_SHIFT_FACTOR = 0.85
+# Pairs below this similarity are not aligned at all.
+MIN_PAIR = 0.6
+# A name that agrees on a single informative word out of several scores at most this.
+SINGLE_WORD_CAP = 0.62
+# A person's name of a single informative word, against another such name, scores at most this.
+SINGLE_WORD_NAME_CAP = 0.9
+
+
+@dataclass(slots=True)
+class NameMatch:
+    similarity: float
+    pairs: list[tuple[str, str, float]] = field(default_factory=list)
+    unmatched_query: list[str] = field(default_factory=list)
+    unmatched_entry: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def compare_names(
+    query: NameForm,
+    entry: NameForm,
+    cache: dict | None = None,
+    explain: bool = True,
+    rare: Callable[[Token], bool] | None = None,
+) -> NameMatch:
+    """Align the tokens of two names in any order and score the alignment.
+
+    ``cache`` memoizes token similarities across many comparisons for the same query: {query token: {entry
+    token: similarity}} (tokens hash by identity).
+    """
+    q_tokens = query.tokens
+    e_tokens = entry.tokens
+    if not q_tokens or not e_tokens or (entry.abjad and not query.abjad):
+        # A listed name in Arabic script is there for queries in that script; its consonant outline is too
+        # loose a comparison for a Latin query, which the entry's Latin names serve.
+        return NameMatch(0.0)
+    if cache is None:
+        cache = {}
+    candidates: list[tuple[float, int, int]] = []
+    for i, qt in enumerate(q_tokens):
+        row = cache.get(qt)
+        if row is None:
+            row = cache[qt] = {}
+        for j, et in enumerate(e_tokens):
+            sim = row.get(et)
+            if sim is None:
+                sim = row[et] = token_similarity(qt, et)
+            if sim >= MIN_PAIR:
+                candidates.append((sim, i, j))
+    if not candidates and not (3 <= len(q_tokens) + len(e_tokens) <= 4):
+        # Nothing aligns; only a short name written as one word on the other side ("Wali Jan", WALIJAN) may.
+        return NameMatch(0.0, [], [t.text for t in q_tokens], [t.text for t in e_tokens])
+    q_used: dict[int, tuple[int, float]] = {}
+    e_used: set[int] = set()
+    if len(candidates) > 1:
+        candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    for sim, i, j in candidates:
+        if i in q_used or j in e_used:
+            continue
+        q_used[i] = (j, sim)
+        e_used.add(j)
+    joined: list[tuple[tuple[int, ...], tuple[int, ...], float]] = []
+    if (
+        len(q_tokens) - len(q_used) + len(e_tokens) - len(e_used) >= 3
+        and len(q_used) < len(q_tokens)
+        and (len(e_used) < len(e_tokens))
+        and any(
+            t.abjad or len(t.text) <= JOIN_MAX_PIECE
+            for side, used in ((q_tokens, q_used), (e_tokens, e_used))
+            for k, t in enumerate(side)
+            if k not in used
+        )
+    ):
+        joined = _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache)
+
+    num = 0.0
+    den = 0.0
+    informative_matched = 0
+    for i, (j, sim) in q_used.items():
+        # A query word matching a generic word of the entry ("Trading") is still a full agreement.
+        qw = q_tokens[i].weight
+        ew = e_tokens[j].weight
+        weight = qw if qw >= ew else ew
+        num += sim * weight
+        den += weight
+        if weight >= 1.0:
+            informative_matched += 1
+    joined_q: set[int] = set()
+    joined_e: set[int] = set()
+    for q_idx, e_idx, sim in joined:
+        weight = sum(q_tokens[i].weight for i in q_idx)
+        num += sim * weight
+        den += weight
+        informative_matched += 1
+        joined_q.update(q_idx)
+        joined_e.update(e_idx)
+    # The words each name has that the other lacks.
+    q_left = [t for i, t in enumerate(q_tokens) if i not in q_used and i not in joined_q]
+    e_left = [t for j, t in enumerate(e_tokens) if j not in e_used and j not in joined_e]
+    q_extra = [_extra_weight(t) for t in q_left]
+    e_extra = [_extra_weight(t) for t in e_left]
+    # "Abu Muhammad" is not "Muhammad", nor "Hizballah Brigades" "Hizballah": kunya and generic words count as
+    # words the other name lacks.
+    q_informative = sum(1 for w in q_extra if w >= _GENERIC_WEIGHT)
+    e_informative = sum(1 for w in e_extra if w >= _GENERIC_WEIGHT)
+    extra_informative = q_informative + e_informative
+    if (
+        q_informative
+        and e_informative
+        and not _one_description_for_another(q_used, e_tokens, q_left + e_left)
+    ):
+        den += CONFLICT_COST * (sum(q_extra) + sum(e_extra))
+    else:
+        scale = (
+            ORG_OMISSION_FACTOR if query.kind in NON_PERSON_KINDS and entry.kind in NON_PERSON_KINDS else 1.0
+        )
+        omitted = scale * (OMISSION_COST_QUERY * sum(q_extra) + OMISSION_COST_ENTRY * sum(e_extra))
+        if scale != 1.0:
+            omitted += PART_EXTRA_COST * sum(t.weight for t in q_left + e_left if _names_a_part(t))
+        if (
+            rare is not None
+            and (
+                scale == 1.0
+                or (
+                    extra_informative <= ORG_CONTAINED_MAX_EXTRA
+                    and not any(_names_a_part(t) for t in q_left + e_left)
+                )
+            )
+            and omitted > RARE_CONTAINED_OMISSION
+            and informative_matched >= 2
+            and any(
+                sim >= 0.85 and e_tokens[j].weight >= 1.0 and rare(e_tokens[j]) for j, sim in q_used.values()
+            )
+        ):
+            # One name holds the other whole, on a word few listed names share ("JADHRAN, Ibrahim" in "Ibrahim
+            # Saeed Salim Jadhran"): the extra words are more detail, not another person. With common words only
+            # ("Muhammad Ali" in "Muhammad Ali Hassan") they still cost in full.
+            omitted = RARE_CONTAINED_OMISSION
+        den += omitted
+    for pair in entry.syllable_pairs:
+        # Half of a hyphenated given name met, the other half missing: another given name ("Young" is not
+        # "Young-Cheol"), so the missing half costs as a disagreement does.
+        if (pair[0] in e_used) != (pair[1] in e_used) and not joined_e.intersection(pair):
+            missing = pair[1] if pair[0] in e_used else pair[0]
+            den += (CONFLICT_COST - OMISSION_COST_ENTRY) * e_tokens[missing].weight
+    similarity = num / den if den else 0.0
+    if (
+        informative_matched <= 1
+        and extra_informative
+        and similarity > SINGLE_WORD_CAP
+        and not _only_structure_added(q_left, e_left)
+    ):
+        similarity = SINGLE_WORD_CAP
+    if (
+        similarity > SINGLE_WORD_NAME_CAP
+        and query.kind not in NON_PERSON_KINDS
+        and entry.kind not in NON_PERSON_KINDS
+        and sum(1 for t in q_tokens if t.weight >= 1.0) == 1
+        and sum(1 for t in e_tokens if t.weight >= 1.0) == 1
+    ):
+        # One word against one word is a given name or a nickname, shared by many ("Abdur Rehman", "Faiz"): worth
+        # a review, never an automatic link.
+        similarity = SINGLE_WORD_NAME_CAP
+    shifted = _lead_shifted(query, entry, q_used)
+    if shifted:
+        similarity *= LEAD_SHIFT_FACTOR
+    if not explain:
+        return NameMatch(similarity)
+    pairs = [(q_tokens[i].text, e_tokens[j].text, round(sim, 3)) for i, (j, sim) in sorted(q_used.items())]
+    for q_idx, e_idx, sim in joined:
+        pairs.append(
+            (
+                " ".join(q_tokens[i].text for i in q_idx),
+                " ".join(e_tokens[j].text for j in e_idx),
+                round(sim, 3),
+            )
+        )
+    return NameMatch(
+        similarity=similarity,
+        pairs=pairs,
+        unmatched_query=[t.text for i, t in enumerate(q_tokens) if i not in q_used and i not in joined_q],
+        unmatched_entry=[t.text for j, t in enumerate(e_tokens) if j not in e_used and j not in joined_e],
+        notes=[
+            "the first given name of one name is missing from the other, whose own first given name sits "
+            "further in: a relative's name (father/son)?"
+        ]
+        if shifted
+        else [],
+    )
+
+
+# Words that make an organization's name the name of one of its parts or branches: "IRGC AIR FORCE" is not the
+# IRGC, "ISIL KHORASAN PROVINCE" is not ISIL, "HONG PANG GEMS (HK)" not its namesake elsewhere.
+PART_WORDS = frozenset(WORDS["part_words"])
+
+
+# What a word naming a part of an organization (see PART_WORDS) costs on top of an ordinary omission, by weight.
+PART_EXTRA_COST = 0.6
+
+
+def _names_a_part(token: Token) -> bool:
+    """Whether a word an organization name adds tells a part of it (a branch, a unit, a place): see PART_WORDS.
+    A word read from Arabic script is judged by its translations."""
+    return any(
+        _SYNONYMS.get(t.text, t.text) in PART_WORDS or _SYNONYMS.get(t.text, t.text) in _COUNTRIES
+        for t in (token, *token.gloss)
+    )
+
+
+def _one_description_for_another(q_used: dict[int, tuple[int, float]], e_tokens, left: list[Token]) -> bool:
+    """Whether two organization names differ only in generic words ("SAZMAN-E MOGHAVEMAT-E BASIJ", "NIRUYEH
+    MOGHAVEMAT BASIJ": organization, force) while at least two words of their own, not countries, agree."""
+    own = sum(
+        1 for j, _ in q_used.values() if e_tokens[j].weight >= 1.0 and e_tokens[j].text not in _COUNTRIES
+    )
+    return own >= 2 and all(t.cls == "generic" or t.weight < _GENERIC_WEIGHT for t in left)
+
+
+def _only_structure_added(q_left: list[Token], e_left: list[Token]) -> bool:
+    """Whether the words one organization name adds to the other only say how it is organized ("GAZ GROUP",
+    "GAZ"): see STRUCTURE_WORDS."""
+    q_added = [t for t in q_left if t.weight >= _GENERIC_WEIGHT]
+    e_added = [t for t in e_left if t.weight >= _GENERIC_WEIGHT]
+    if bool(q_added) == bool(e_added):
+        return False
+    return all(t.text in STRUCTURE_WORDS for t in q_added or e_added)
+
+
+# Generic words that say how a business is organized, not what it does: "GAZ GROUP" is GAZ, where "PARS
+# PETROCHEMICAL SHIPPING" is a subsidiary of PARS PETROCHEMICAL.
+STRUCTURE_WORDS = frozenset(WORDS["structure_words"])
+
+
+# A legal form spelled out on one side only ("JOINT STOCK COMPANY CONCERN KALASHNIKOV", "KALASHNIKOV CONCERN") says
+# how the company is registered, not which company it is: lists add and drop it at will.
+LEGAL_OMISSION_FACTOR = 0.25
+
+
+def _extra_weight(token: Token) -> float:
+    return token.weight * LEGAL_OMISSION_FACTOR if token.cls == "legal" else token.weight
+
+
+def _lead_shifted(query: NameForm, entry: NameForm, q_used: dict[int, tuple[int, float]]) -> bool:
+    """One name's first given name is unmatched while the other's matches a later word of it: "Barzan Ibrahim
+    Hasan" against "Mohammad Barzan Ibrahim Hasan" is the father against the son."""
+    ql, el = query.lead, entry.lead
+    if ql < 0 or el < 0:
+        return False
+    q_lead = q_used.get(ql)
+    e_lead_from = next((i for i, (j, _) in q_used.items() if j == el), None)
+    if q_lead is None and e_lead_from is not None and e_lead_from != ql:
+        return True
+    return e_lead_from is None and q_lead is not None and q_lead[0] != el
+
+
+JOIN_MAX_PIECE = 4
+
+
+def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
+    """Compare two adjacent unmatched words of one side, written together, with an unmatched word of the other:
+    "Hizb Allah"/"Hizballah", "Xi Jin Ping"/"Xi Jinping", "Mir Ahmad"/"Mirahmad"."""
+    joined = []
+    free_q = [i for i in range(len(q_tokens)) if i not in q_used]
+    free_e = [j for j in range(len(e_tokens)) if j not in e_used]
+    taken_q: set[int] = set()
+    taken_e: set[int] = set()
+    for side_a, side_b, free_a, free_b, query_side in (
+        (q_tokens, e_tokens, free_q, free_e, True),
+        (e_tokens, q_tokens, free_e, free_q, False),
+    ):
+        taken_a = taken_q if query_side else taken_e
+        taken_b = taken_e if query_side else taken_q
+        for k in range(len(free_a) - 1):
+            i1, i2 = free_a[k], free_a[k + 1]
+            if i2 != i1 + 1 or i1 in taken_a or i2 in taken_a:
+                continue
+            a1, a2 = side_a[i1], side_a[i2]
+            if a1.abjad != a2.abjad or a1.weight < _GENERIC_WEIGHT or a2.weight < _GENERIC_WEIGHT:
+                continue
+            if (
+                not a1.abjad
+                and len(a1.text) > JOIN_MAX_PIECE
+                and len(a2.text) > JOIN_MAX_PIECE
+                and not any(side_b[j].abjad for j in free_b)
+            ):
+                # Latin writers split a name into short pieces ("Hizb Allah", "Xi Jin Ping"), not long ones; Arabic
+                # script writes compounds as one word (خدايرحيم, KHUDAI RAHIM).
+                continue
+            combined = make_token(
+                a1.text + a2.text,
+                "word",
+                a1.abjad,
+                a1.folded + a2.folded if a1.abjad else None,
+                () if a1.abjad else (a1.text, a2.text),
+            )
+            best, best_j = 0.0, -1
+            for j in free_b:
+                if j in taken_b:
+                    continue
+                row = cache.get(combined)
+                if row is None:
+                    row = cache[combined] = {}
+                sim = row.get(side_b[j])
+                if sim is None:
+                    sim = row[side_b[j]] = token_similarity(combined, side_b[j])
+                if sim > best:
+                    best, best_j = sim, j
+            if best >= 0.85:
+                taken_a.update((i1, i2))
+                taken_b.add(best_j)
+                if query_side:
+                    joined.append(((i1, i2), (best_j,), best))
+                else:
+                    joined.append(((best_j,), (i1, i2), best))
+    return joined

@@ -1,0 +1,162 @@
+"""Pair features of the learned score: what two names (and two records) share, as numbers.
+
+Each name is profiled once (:func:`profile_of`; the index keeps the profiles of listed names) into plain data that
+pickles: its words, their spelling families (:func:`app.matching.names.fold`), their metaphone keys, the name
+symbols `rigour` finds in it (a Wikidata given-name item shared by Aleksandr and Oleksandr, Yekaterina and
+Kateryna) and its organization classes (OOO, LLC and "limited liability company" are one class; AO, PAO,
+"aktsionernoe obshchestvo" and "joint stock company" another). A pair of profiles then gives
+:data:`NAME_FEATURES`: the hand-built alignment of :func:`app.matching.names.compare_names` and what the
+maintained libraries measure (rapidfuzz edit distances and token set/sort ratios, rigour's symbols and phonetic
+keys). The model (:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py`` learns the weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler
+from rigour.names import NamePartTag, NameTypeTag, analyze_names
+from rigour.text import metaphone
+
+from app.matching.names import WEIGHT, NameForm
+
+# The features of one (query name, listed name) pair, in the order the model's weights are stored.
+NAME_FEATURES = (
+    "name_alignment",  # compare_names: words aligned in any order by spelling family, skeleton, outline
+    "name_token_sort",  # rapidfuzz token_sort_ratio of the words as written
+    "name_token_set",  # rapidfuzz token_set_ratio of the spelling families (one name held in the other)
+    "name_jaro_winkler",  # Jaro-Winkler of the sorted spelling families
+    "name_word_weakest",  # of the shorter name's words, the one whose best Jaro-Winkler in the other name is lowest
+    "name_word_mean",  # the mean of those best Jaro-Winkler similarities
+    "name_phonetic_query",  # share of the query's words whose metaphone key the listed name has
+    "name_phonetic_listed",  # share of the listed name's words whose metaphone key the query has
+    "name_symbols_query",  # share of the query's words with a rigour name symbol the listed name has
+    "name_symbols_listed",  # share of the listed name's words with a rigour name symbol the query has
+    "org_class",  # +1 the same legal form class on both sides, -1 two different ones, 0 otherwise
+    "word_count_gap",  # how many more words the longer name has
+    "single_word",  # one side is a single word
+    "weak_alias",  # the listed name is a weak alias (a nickname, a fragment)
+    "cross_script",  # one name was read from Arabic script and the other not
+)
+# The features of the two records beside their names.
+RECORD_FEATURES = ("birth_date", "nationality", "kind")
+FEATURES = NAME_FEATURES + RECORD_FEATURES
+
+_TYPE_TAG = {
+    "person": NameTypeTag.PER,
+    "organization": NameTypeTag.ORG,
+    "other": NameTypeTag.ORG,
+    "vessel": NameTypeTag.OBJ,
+    "aircraft": NameTypeTag.OBJ,
+}
+_LIGHT = frozenset({NamePartTag.LEGAL, NamePartTag.STOP})
+
+
+@dataclass(frozen=True, slots=True)
+class NameProfile:
+    """One name, reduced to what the pair features read (plain data: the index pickles it)."""
+
+    words: str  # the words that carry identity, as written (normalized), space-separated
+    folded: tuple[str, ...]  # their spelling families
+    outlines: tuple[str, ...]  # their consonant outlines (what a word read from Arabic script is compared by)
+    sorted_folded: str  # the spelling families sorted and joined
+    phonetic_words: tuple[str, ...]  # metaphone keys of the words (of Latin letters)
+    phonetic: frozenset[str]
+    part_symbols: tuple[frozenset[str], ...]  # per rigour word, the name symbols covering it
+    symbols: frozenset[str]
+    org_classes: frozenset[str]
+    abjad: bool
+    word_count: int
+
+
+@lru_cache(maxsize=100_000)
+def profile_of(form: NameForm) -> NameProfile:
+    """The profile of a parsed name (forms are interned by :func:`app.matching.names.parse_name`)."""
+    heavy = [t for t in form.tokens if t.weight >= WEIGHT["generic"]] or list(form.tokens)
+    folded = tuple(t.folded for t in heavy)
+    phonetic_words = tuple(k for k in (metaphone(t.text) for t in heavy if not t.abjad) if k)
+    part_symbols: list[frozenset[str]] = []
+    org_classes: set[str] = set()
+    tag = _TYPE_TAG.get(form.kind or "", NameTypeTag.PER)
+    for name in analyze_names(tag, [form.original]):
+        by_part: dict[int, set[str]] = {}
+        for span in name.spans:
+            category = str(span.symbol.category).rpartition(".")[2]
+            if category == "ORG_CLASS":
+                org_classes.add(span.symbol.id)
+            elif category == "NAME":
+                for part in span.parts:
+                    by_part.setdefault(part.index, set()).add(span.symbol.id)
+        part_symbols = [frozenset(by_part.get(p.index, ())) for p in name.parts if p.tag not in _LIGHT]
+        break
+    return NameProfile(
+        words=" ".join(t.text for t in heavy),
+        folded=folded,
+        outlines=tuple(t.coarse for t in heavy),
+        sorted_folded=" ".join(sorted(folded)),
+        phonetic_words=phonetic_words,
+        phonetic=frozenset(phonetic_words),
+        part_symbols=tuple(part_symbols),
+        symbols=frozenset().union(*part_symbols) if part_symbols else frozenset(),
+        org_classes=frozenset(org_classes),
+        abjad=form.abjad,
+        word_count=len(heavy),
+    )
+
+
+def _phonetic_share(a: NameProfile, b: NameProfile) -> float:
+    if not a.phonetic_words:
+        return 0.0
+    return sum(1 for k in a.phonetic_words if k in b.phonetic) / len(a.phonetic_words)
+
+
+def _symbol_share(a: NameProfile, b: NameProfile) -> float:
+    if not a.part_symbols:
+        return 0.0
+    return sum(1 for s in a.part_symbols if s & b.symbols) / len(a.part_symbols)
+
+
+def _word_agreement(query: NameProfile, listed: NameProfile) -> tuple[float, float]:
+    """How well each word of the shorter name finds its like in the other: the weakest and the mean of their best
+    Jaro-Winkler similarities (by outline when one name was read from Arabic script)."""
+    if query.abjad or listed.abjad:
+        a, b = query.outlines, listed.outlines
+    else:
+        a, b = query.folded, listed.folded
+    if len(a) > len(b):
+        a, b = b, a
+    if not a or not b:
+        return 0.0, 0.0
+    best = [max(JaroWinkler.similarity(word, other) for other in b) for word in a]
+    return min(best), sum(best) / len(best)
+
+
+def name_features(
+    query: NameProfile,
+    listed: NameProfile,
+    alignment: float,
+    weak: bool,
+) -> tuple[float, ...]:
+    """The values of :data:`NAME_FEATURES` for one pair; ``alignment`` is compare_names' similarity."""
+    if query.org_classes and listed.org_classes:
+        org_class = 1.0 if query.org_classes & listed.org_classes else -1.0
+    else:
+        org_class = 0.0
+    return (
+        alignment,
+        fuzz.token_sort_ratio(query.words, listed.words) / 100.0,
+        fuzz.token_set_ratio(" ".join(query.folded), " ".join(listed.folded)) / 100.0,
+        JaroWinkler.similarity(query.sorted_folded, listed.sorted_folded),
+        *_word_agreement(query, listed),
+        _phonetic_share(query, listed),
+        _phonetic_share(listed, query),
+        _symbol_share(query, listed),
+        _symbol_share(listed, query),
+        org_class,
+        float(min(abs(query.word_count - listed.word_count), 3)),
+        1.0 if min(query.word_count, listed.word_count) <= 1 else 0.0,
+        1.0 if weak else 0.0,
+        1.0 if query.abjad != listed.abjad else 0.0,
+    )

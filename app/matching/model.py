@@ -1,0 +1,133 @@
+"""The learned score: a logistic model over :mod:`app.matching.features`, calibrated to a probability.
+
+The weights, the calibration and the thresholds are data (``data/model.json`` beside this file), written by
+``bench/train_matcher.py`` from the train split (weights) and the dev split (calibration, thresholds) of
+``bench/matching_pairs.py``, with the date and the split hash they came from. Scoring is plain Python.
+
+The model's terms are the features and the products of every two of them (degree-2 logistic regression: a word
+that agrees badly weighs more when the rest of the name agrees well), each standardized with its training mean and
+scale. Which of an entry's names meets the query is chosen by a plain linear score of the name features alone
+(``selection``), as in training; the full model then scores that pair with the record's features.
+
+Contributions are in calibrated log-odds, measured from a reference point (the training mean of each name feature;
+"not known" for birth date, nationality and kind): a feature's own term, and its exact share of each product it is
+in (Shapley values). The contributions and the baseline (the log-odds at the reference point) add up to the
+score's log-odds, so an explanation says what each feature added or took away.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from app.matching.features import FEATURES, NAME_FEATURES
+
+MODEL_FILE = Path(__file__).resolve().parent / "data" / "model.json"
+
+
+class ModelFileError(RuntimeError):
+    """The model file is missing or does not fit the features this code computes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    features: tuple[str, ...]
+    terms: tuple[tuple[int, int], ...]  # feature indexes: (i, -1) the feature itself, (i, j) their product
+    weights: tuple[float, ...]  # per term, divided by its scale and multiplied by the calibration slope
+    means: tuple[float, ...]  # per term
+    selection: tuple[float, ...]  # linear weights of the name features, to choose the pair of names
+    baseline: float  # calibrated log-odds at the reference point (see reference)
+    # The point contributions are measured from: the training mean of each name feature, 0 (not known) for the
+    # record's features, so that a fact the query does not give adds nothing.
+    reference: tuple[float, ...]
+    review_threshold: float
+    match_threshold: float
+    auto_link_threshold: float
+    meta: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], expected: tuple[str, ...] = FEATURES) -> Model:
+        features = tuple(data["features"])
+        if features != expected:
+            raise ModelFileError(f"model file features {features} differ from the code's {expected}")
+        slope = float(data["calibration"]["slope"])
+        offset = float(data["calibration"]["intercept"])
+        terms = tuple((int(i), int(j)) for i, j in data["terms"])
+        scales = [float(s) or 1.0 for s in data["scales"]]
+        if not len(terms) == len(scales) == len(data["weights"]) == len(data["means"]):
+            raise ModelFileError("model file: terms, weights, means and scales differ in length")
+        selection = tuple(float(w) for w in data["selection"])
+        if len(selection) != len(NAME_FEATURES):
+            raise ModelFileError("model file: one selection weight per name feature")
+        thresholds = data["thresholds"]
+        weights = tuple(slope * float(w) / s for w, s in zip(data["weights"], scales, strict=True))
+        means = tuple(float(m) for m in data["means"])
+        feature_mean = {i: m for (i, j), m in zip(terms, means, strict=True) if j < 0}
+        reference = tuple(
+            feature_mean.get(i, 0.0) if i < len(NAME_FEATURES) else 0.0 for i in range(len(features))
+        )
+        at_reference = sum(
+            w * ((reference[i] if j < 0 else reference[i] * reference[j]) - m)
+            for (i, j), w, m in zip(terms, weights, means, strict=True)
+        )
+        return cls(
+            features=features,
+            terms=terms,
+            weights=weights,
+            means=means,
+            selection=selection,
+            baseline=slope * float(data["intercept"]) + offset + at_reference,
+            reference=reference,
+            review_threshold=float(thresholds["review"]),
+            match_threshold=float(thresholds["match"]),
+            auto_link_threshold=float(thresholds["auto_link"]),
+            meta={k: v for k, v in data.items() if k not in ("weights", "means", "scales", "terms")},
+        )
+
+    def select(self, name_values: tuple[float, ...] | list[float]) -> float:
+        """How good a pair of names looks, to choose an entry's name by (not a probability)."""
+        return sum(w * x for w, x in zip(self.selection, name_values, strict=False))
+
+    def contributions(self, values: tuple[float, ...] | list[float]) -> list[float]:
+        """What each feature adds to the log-odds from the reference point: exactly, by Shapley values (a
+        product x_i*x_j from r_i*r_j is (x_i-r_i)(x_j+r_j)/2 for feature i and (x_j-r_j)(x_i+r_i)/2 for j)."""
+        r = self.reference
+        out = [0.0] * len(self.features)
+        for (i, j), w in zip(self.terms, self.weights, strict=True):
+            if j < 0:
+                out[i] += w * (values[i] - r[i])
+            elif i == j:
+                out[i] += w * (values[i] * values[i] - r[i] * r[i])
+            else:
+                out[i] += w * (values[i] - r[i]) * (values[j] + r[j]) / 2
+                out[j] += w * (values[j] - r[j]) * (values[i] + r[i]) / 2
+        return out
+
+    def log_odds(self, values: tuple[float, ...] | list[float]) -> float:
+        """The features' log-odds from the reference point, without the baseline."""
+        return sum(self.contributions(values))
+
+    def explained(self, values: tuple[float, ...] | list[float]) -> dict[str, float]:
+        return {name: round(v, 4) for name, v in zip(self.features, self.contributions(values), strict=True)}
+
+    def probability(self, log_odds: float) -> float:
+        """The calibrated probability for the features' log-odds (baseline included here)."""
+        z = self.baseline + log_odds
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
+@cache
+def load_model(path: Path = MODEL_FILE) -> Model:
+    """The shipped model (read once)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"cannot read the model file {path}: {exc}") from exc
+    return Model.from_json(data)

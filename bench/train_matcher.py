@@ -1,0 +1,401 @@
+"""Train the matcher's model (app/matching/data/model.json) on real labelled pairs.
+
+Run: ``.venv/bin/python bench/train_matcher.py`` (about ten minutes on two cores; needs the ``train`` extra,
+scikit-learn, and the sample data). ``--ablate`` prints the dev F1 of the model trained without each feature
+(the table of bench/README.md) and writes nothing; ``--dry-run`` trains and reports without writing.
+
+Data: ``bench.matching_pairs.load_eval`` (the frozen split by entry). The TEST split is never read here.
+
+* Rows: for every train query of a headline set (names only, and again with the birth dates and nationalities the
+  source gives), every entry :meth:`app.matching.index.MatchIndex.shortlist` brings from the query's corpus (the
+  entries a search would score) is a row, labelled 1 when it is the query's answer; entries that bear the same
+  name words as the answer (namesakes) are left out. Each row keeps the features of every (query name, entry
+  name) pair; the model's score of a row is that of its best pair, as at run time, so pairs are re-chosen with
+  each fitted model (two rounds).
+* Weights: logistic regression (scikit-learn) on standardized features, on train rows.
+* Calibration: Platt scaling of the model's log-odds on dev rows (a logistic fit of the label on the log-odds).
+* Thresholds, on dev queries (names only): the match threshold at best F1; the review threshold the lowest score
+  at which false suggestions stay at most 1 per 100 negative queries; the auto-link threshold just above the
+  highest score any wrong answer reached on train or dev (rounded up to 0.005).
+
+Query-level counting follows bench/matching.py: for a positive query the answer alerted is a true positive, another
+entry of the same source alerted a false positive (namesakes aside; other sources are not counted); for a negative
+query every alert is a false suggestion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.matching.compare import compare_names  # noqa: E402
+from app.matching.features import FEATURES, NAME_FEATURES, name_features, profile_of  # noqa: E402  # noqa: E402
+from app.matching.index import MatchIndex  # noqa: E402
+from app.matching.model import MODEL_FILE, Model  # noqa: E402
+from app.matching.score import record_features  # noqa: E402
+from bench.matching_pairs import EvalData, EvalQuery, load_eval  # noqa: E402
+
+TRAIN_SETS = ("same_entry", "gained", "linked_uk_un", "cross_script", "hard_negative", "pep_negative")
+REGULARIZATION = 1.0  # scikit-learn's C
+MAX_FALSE_SUGGESTIONS_PER_100 = 1.0
+N_NAME = len(NAME_FEATURES)
+
+
+@dataclass
+class Row:
+    """One (query, entry) candidate: every name pair's features, the record features, the label."""
+
+    pairs: np.ndarray  # (name pairs, name features)
+    record: np.ndarray  # (record features,)
+    label: int
+    same_source: bool  # the entry is of the answer's source (a wrong one counts as a false positive)
+
+
+@dataclass
+class QueryRows:
+    query: EvalQuery
+    with_attrs: bool
+    rows: list[Row] = field(default_factory=list)
+    retrieved: bool = False  # the answer among the shortlist
+
+    @property
+    def positive(self) -> bool:
+        return self.query.expected is not None
+
+
+def build_rows(data: EvalData, indexes: dict[str, MatchIndex]) -> list[QueryRows]:
+    out: list[QueryRows] = []
+    for n, q in enumerate(data.queries):
+        if q.set not in TRAIN_SETS:
+            continue
+        if n % 1000 == 0:
+            print(f"  {n}/{len(data.queries)} queries", file=sys.stderr, flush=True)
+        index = indexes.get(q.corpus)
+        if index is None:
+            index = indexes[q.corpus] = MatchIndex(data.corpora[q.corpus])
+        variants = [(q.query, False)]
+        if q.with_attrs.birth_dates or q.with_attrs.nationalities:
+            variants.append((q.with_attrs, True))
+        for query, attrs in variants:
+            qr = QueryRows(q, attrs)
+            short = index.shortlist(query)
+            q_profiles = [profile_of(f) for f in short.forms]
+            expected_source = q.expected[0] if q.expected else None
+            for _, key, entry, names in short.items:
+                if key in q.namesakes:
+                    continue
+                pairs = []
+                for q_form, q_profile in zip(short.forms, q_profiles, strict=True):
+                    for ei, e_form in enumerate(names.forms):
+                        alignment = compare_names(
+                            q_form, e_form, short.cache, explain=False, rare=short.rare
+                        ).similarity
+                        pairs.append(
+                            name_features(
+                                q_profile, names.profiles[ei], alignment, names.labels[ei] == "weak"
+                            )
+                        )
+                if not pairs:
+                    continue
+                record = record_features(query, entry, [], [])
+                label = int(key == q.expected)
+                qr.retrieved = qr.retrieved or bool(label)
+                qr.rows.append(
+                    Row(
+                        np.array(pairs),
+                        np.array(record),
+                        label,
+                        expected_source is None or key[0] == expected_source,
+                    )
+                )
+            out.append(qr)
+    return out
+
+
+def design(
+    queries: list[QueryRows], coef: np.ndarray | None, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One feature vector per row: its best pair by ``coef`` (by alignment when None), then the record features."""
+    xs, ys = [], []
+    for qr in queries:
+        for row in qr.rows:
+            pairs = row.pairs
+            if coef is None:
+                best = pairs[int(np.argmax(pairs[:, 0]))]
+            else:
+                best = pairs[int(np.argmax((pairs * keep[:N_NAME]) @ coef[:N_NAME]))]
+            xs.append(np.concatenate([best, row.record]) * keep)
+            ys.append(row.label)
+    return np.array(xs), np.array(ys)
+
+
+# The model's terms: every feature, and the product of every two (squares included).
+TERMS = [(i, -1) for i in range(len(FEATURES))] + [
+    (i, j) for i in range(len(FEATURES)) for j in range(i, len(FEATURES))
+]
+
+
+def expand(x: np.ndarray) -> np.ndarray:
+    return np.stack([x[:, i] if j < 0 else x[:, i] * x[:, j] for i, j in TERMS], axis=1)
+
+
+@dataclass
+class Fitted:
+    selection: np.ndarray  # linear weights of the raw name features: which pair of names a row is scored by
+    weights: np.ndarray  # per standardized term
+    intercept: float  # on standardized terms: the log-odds at the training means
+    means: np.ndarray  # per term
+    scales: np.ndarray  # per term
+
+    def full_selection(self) -> np.ndarray:
+        return np.concatenate([self.selection, np.zeros(len(FEATURES) - N_NAME)])
+
+
+def _standardized_fit(
+    x: np.ndarray, y: np.ndarray, c: float
+) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
+    means = x.mean(axis=0)
+    scales = x.std(axis=0)
+    scales[scales == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit((x - means) / scales, y)
+    return model, means, scales
+
+
+def fit(queries: list[QueryRows], keep: np.ndarray) -> Fitted:
+    """A linear model first, its pairs of names re-chosen by its own weights (three rounds): its name weights
+    choose the pair; then the degree-2 model on those pairs."""
+    coef = None
+    for _ in range(3):
+        x, y = design(queries, coef, keep)
+        linear, _, scales = _standardized_fit(x, y, 1.0)
+        coef = linear.coef_[0] / scales
+    x, y = design(queries, coef, keep)
+    model, means, scales = _standardized_fit(expand(x), y, REGULARIZATION)
+    return Fitted(coef[:N_NAME], model.coef_[0], float(model.intercept_[0]), means, scales)
+
+
+def rows_log_odds(fitted: Fitted, queries: list[QueryRows], keep: np.ndarray) -> np.ndarray:
+    """The model's log-odds of every row, in the order of ``design``."""
+    x, _ = design(queries, fitted.full_selection(), keep)
+    return ((expand(x) - fitted.means) / fitted.scales) @ fitted.weights + fitted.intercept
+
+
+def calibrate(fitted: Fitted, queries: list[QueryRows], keep: np.ndarray) -> tuple[float, float]:
+    z = rows_log_odds(fitted, queries, keep)
+    y = np.array([r.label for qr in queries for r in qr.rows])
+    platt = LogisticRegression(C=1e6, max_iter=2000)
+    platt.fit(z.reshape(-1, 1), y)
+    return float(platt.coef_[0][0]), float(platt.intercept_[0])
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+@dataclass
+class Scored:
+    positive: bool
+    answer: float  # probability of the answer (0 when not retrieved)
+    wrong: list[float]  # probabilities of wrong entries that count as false positives
+    set: str
+
+
+def score_queries(
+    fitted: Fitted, calibration: tuple[float, float], queries: list[QueryRows], keep: np.ndarray, attrs: bool
+) -> list[Scored]:
+    """One result per query: its names-only variant, or (``attrs``) its variant with attributes where it has one."""
+    slope, offset = calibration
+    z = iter(rows_log_odds(fitted, queries, keep))
+    log_odds = {id(row): float(next(z)) for qr in queries for row in qr.rows}
+    chosen: dict[str, QueryRows] = {}
+    for qr in queries:
+        if not qr.with_attrs or attrs:
+            chosen[qr.query.id] = qr
+    out = []
+    for qr in chosen.values():
+        answer, wrong = 0.0, []
+        for row in qr.rows:
+            p = sigmoid(slope * log_odds[id(row)] + offset)
+            if row.label:
+                answer = p
+            elif row.same_source:
+                wrong.append(p)
+        out.append(Scored(qr.positive, answer, sorted(wrong, reverse=True)[:10], qr.query.set))
+    return out
+
+
+def counts(scored: list[Scored], t: float) -> dict[str, float]:
+    tp = sum(1 for s in scored if s.positive and s.answer >= t)
+    positives = sum(1 for s in scored if s.positive)
+    fp = sum(sum(1 for p in s.wrong if p >= t) for s in scored)
+    negatives = [s for s in scored if not s.positive]
+    false_suggestions = sum(sum(1 for p in s.wrong if p >= t) for s in negatives)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / positives if positives else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "false_suggestions_per_100": 100.0 * false_suggestions / max(len(negatives), 1),
+        "false_positives": fp,
+    }
+
+
+GRID = [round(0.01 * i, 3) for i in range(1, 100)] + [0.995]
+
+
+def choose_thresholds(dev: list[Scored], everything: list[Scored]) -> dict[str, float]:
+    match = max(GRID, key=lambda t: (counts(dev, t)["f1"], -t))
+    review = next(
+        (t for t in GRID if counts(dev, t)["false_suggestions_per_100"] <= MAX_FALSE_SUGGESTIONS_PER_100),
+        0.99,
+    )
+    review = min(review, match)
+    highest_wrong = max((p for s in everything for p in s.wrong), default=0.0)
+    # just above the highest wrong score (1.0: no score links without review; a shared identifier still does)
+    auto = min(math.floor(highest_wrong * 1000 + 1) / 1000, 1.0)
+    return {
+        "review": review,
+        "match": match,
+        "auto_link": max(auto, match),
+        "highest_wrong_score": round(highest_wrong, 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Train the matcher's model on the train split, calibrate and set thresholds on dev.",
+        epilog="example: .venv/bin/python bench/train_matcher.py            # writes app/matching/data/model.json\n"
+        "         .venv/bin/python bench/train_matcher.py --ablate   # dev F1 without each feature",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--ablate", action="store_true", help="print the dev F1 without each feature")
+    parser.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument(
+        "--rows-cache",
+        type=Path,
+        help="keep the built rows in this pickle (reused while it exists: delete it after a code change)",
+    )
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    train_data, dev_data = load_eval("train"), load_eval("dev")
+    if args.rows_cache and args.rows_cache.exists():
+        train, dev = pickle.loads(args.rows_cache.read_bytes())
+    else:
+        indexes: dict[str, MatchIndex] = {}
+        print("train rows...", file=sys.stderr)
+        train = build_rows(train_data, indexes)
+        print("dev rows...", file=sys.stderr)
+        dev = build_rows(dev_data, indexes)
+        if args.rows_cache:
+            args.rows_cache.write_bytes(pickle.dumps((train, dev)))
+    print(f"rows built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    for name, part in (("train", train), ("dev", dev)):
+        pos = [qr for qr in part if qr.positive and not qr.with_attrs]
+        kept = sum(1 for qr in pos if qr.retrieved)
+        print(
+            f"{name}: {len(part)} query variants, {sum(len(q.rows) for q in part)} rows; "
+            f"shortlist keeps the answer of {kept}/{len(pos)} positive queries ({kept / max(len(pos), 1):.4f})"
+        )
+
+    everything = np.ones(len(FEATURES))
+    fitted, calibration, thresholds, report = train_and_report(train, dev, everything)
+    print_report(report, thresholds)
+    if args.ablate:
+        base_f1 = report["dev names"]["f1"]
+        print("\nablation (dev F1 at the dev-chosen match threshold, names only):")
+        print(f"{'without':24} {'F1':>6} {'change':>7}")
+        print(f"{'(nothing)':24} {base_f1:6.3f}")
+        for i, name in enumerate(FEATURES):
+            keep = everything.copy()
+            keep[i] = 0.0
+            _, _, _, r = train_and_report(train, dev, keep)
+            print(f"{name:24} {r['dev names']['f1']:6.3f} {r['dev names']['f1'] - base_f1:+7.3f}")
+        return 0
+    if args.dry_run:
+        return 0
+    write_model(args.out, fitted, calibration, thresholds, report, train_data)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def train_and_report(train, dev, keep):
+    fitted = fit(train, keep)
+    calibration = calibrate(fitted, dev, keep)
+    dev_names = score_queries(fitted, calibration, dev, keep, attrs=False)
+    everything = (
+        dev_names
+        + score_queries(fitted, calibration, dev, keep, attrs=True)
+        + score_queries(fitted, calibration, train, keep, attrs=False)
+        + score_queries(fitted, calibration, train, keep, attrs=True)
+    )
+    thresholds = choose_thresholds(dev_names, everything)
+    report = {
+        "dev names": counts(dev_names, thresholds["match"]),
+        "dev names at review": counts(dev_names, thresholds["review"]),
+        "dev with attributes": counts(
+            score_queries(fitted, calibration, dev, keep, attrs=True), thresholds["match"]
+        ),
+        "train names": counts(
+            score_queries(fitted, calibration, train, keep, attrs=False), thresholds["match"]
+        ),
+    }
+    return fitted, calibration, thresholds, report
+
+
+def print_report(report: dict, thresholds: dict) -> None:
+    print(f"thresholds (dev): {thresholds}")
+    for name, c in report.items():
+        print(
+            f"{name:22} P {c['precision']:.3f} R {c['recall']:.3f} F1 {c['f1']:.3f} "
+            f"false suggestions/100 negative queries {c['false_suggestions_per_100']:.2f}"
+        )
+
+
+def write_model(path: Path, fitted: Fitted, calibration, thresholds, report, data: EvalData) -> None:
+    out = {
+        "features": list(FEATURES),
+        "selection": [round(float(w), 6) for w in fitted.selection],
+        "terms": [list(t) for t in TERMS],
+        # log-odds = intercept + sum over terms of weight * (term - mean) / scale; then calibrated
+        "weights": [round(float(w), 6) for w in fitted.weights],
+        "intercept": round(fitted.intercept, 6),
+        "means": [round(float(m), 6) for m in fitted.means],
+        "scales": [round(float(s), 6) for s in fitted.scales],
+        "calibration": {
+            "method": "platt, on dev rows",
+            "slope": round(calibration[0], 6),
+            "intercept": round(calibration[1], 6),
+        },
+        "thresholds": thresholds,
+        "trained": {
+            "date": dt.date.today().isoformat(),
+            "by": "bench/train_matcher.py",
+            "split_file_query_set_hash": data.frozen_query_set_hash,
+            "train_sets": list(TRAIN_SETS),
+            "dev": {k: {m: round(v, 4) for m, v in c.items()} for k, c in report.items()},
+        },
+    }
+    Model.from_json(out, FEATURES)  # the file must load
+    path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
