@@ -298,6 +298,9 @@ WORKERS_PORT="$(free_port)"
 PIDS+=($!)
 wait_for "http://127.0.0.1:$WORKERS_PORT/readyz"
 sleep 5  # the second process loads its index too
+# Both processes answer a few seconds of requests first, as the one-worker API had before its figures were taken.
+wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s "$WORK/by_id.lua" "http://127.0.0.1:$WORKERS_PORT/" >/dev/null
+wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s "$WORK/match.lua" "http://127.0.0.1:$WORKERS_PORT/v1/match" >/dev/null
 run "GET /v1/targets/{id} x2" "$WORK/by_id.lua" "http://127.0.0.1:$WORKERS_PORT/"
 run "POST /v1/match x2" "$WORK/match.lua" "http://127.0.0.1:$WORKERS_PORT/v1/match"
 

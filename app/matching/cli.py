@@ -5,7 +5,7 @@ from rich.console import Console
 
 from app.cli_support import emit_json, handle_errors, unit_of_work
 from app.config import get_settings
-from app.matching import live, service
+from app.matching import service
 from app.matching.query import MatchQuery
 from app.matching.schemas import MatchQueryIn
 
@@ -39,7 +39,7 @@ def match(
     )
     threshold = get_settings().match_threshold if threshold is None else threshold
     with stderr.status("loading the match index"), unit_of_work() as session:
-        loaded = live.bring_up_to_date(session)  # the saved index of the current snapshots, when there is one
+        loaded = service.current_index(session)  # the saved index of the current snapshots, when there is one
     hits = service.match(query, threshold=threshold, limit=limit, loaded=loaded)
     rows = [
         {

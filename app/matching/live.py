@@ -135,12 +135,13 @@ def index_path(database: str, marks: tuple[Mark, ...]) -> Path:
     return index_folder() / f"match-index-{digest}.pickle"
 
 
-def bring_up_to_date(session: Session) -> LoadedIndex:
+def bring_up_to_date(session: Session, build: bool = True) -> LoadedIndex | None:
     """The index of the current snapshots as ``session`` sees them: loaded, updated or built, then published.
 
     Cheap when nothing changed. Only one thread updates at a time; requests meanwhile answer from the index
     published before. Screening calls this (what it records must follow from the publication just applied); the
-    API's requests never do.
+    API's requests never do. Without ``build``, only a saved index is loaded: when there is none (yet), the index
+    published before stays (None if there was none).
     """
     global _current
     with _update_lock:
@@ -149,7 +150,9 @@ def bring_up_to_date(session: Session) -> LoadedIndex:
         previous = _current
         if previous is not None and previous.database == database and previous.marks == marks:
             return previous
-        made = _obtain(session, database, marks, previous)
+        made = _obtain(session, database, marks, previous, build)
+        if made is None:
+            return previous
         warm_up(made.index)
         gc.freeze()
         _current = made
@@ -197,11 +200,13 @@ def build_elsewhere(previous_marks: tuple[Mark, ...]) -> bool:
 
 
 def _obtain(
-    session: Session, database: str, marks: tuple[Mark, ...], previous: LoadedIndex | None
-) -> LoadedIndex:
+    session: Session, database: str, marks: tuple[Mark, ...], previous: LoadedIndex | None, build: bool
+) -> LoadedIndex | None:
     started = time.perf_counter()
     path = index_path(database, marks)
     made = _from_file(path, database, marks)
+    if made is None and not build:
+        return None
     if made is None:
         if previous is not None and previous.database == database:
             made = _updated(session, database, previous.marks, marks)
@@ -353,8 +358,9 @@ class IndexKeeper:
             try:
                 with self._session_scope() as session:
                     database, marks = database_identity(session), current_marks(session)
-                    if (database, marks) != self._seen or _current is None:
-                        self._bring_up_to_date(session, database, marks)
+                    if ((database, marks) != self._seen or _current is None) and self._bring_up_to_date(
+                        session, database, marks
+                    ):
                         self._seen = (database, marks)
                 self.ready.set()
             except Exception:  # noqa: BLE001 - the database may be down for a while; try again at the next look
@@ -363,11 +369,17 @@ class IndexKeeper:
                 return
             self._stop.wait(self._interval if self._interval > 0 else 1.0)
 
-    def _bring_up_to_date(self, session: Session, database: str, marks: tuple[Mark, ...]) -> None:
+    def _bring_up_to_date(self, session: Session, database: str, marks: tuple[Mark, ...]) -> bool:
+        """True when the index now holds ``marks``."""
+        built_elsewhere = False
         # No lists, nothing to build: not worth a process.
         if self._build_elsewhere and marks and not index_path(database, marks).exists():
             current = _current
             previous = current.marks if current is not None and current.database == database else ()
             session.rollback()  # no transaction left open for as long as the builder runs
-            build_elsewhere(previous)
-        bring_up_to_date(session)  # loads the saved file; builds here only when there is none after all
+            built_elsewhere = build_elsewhere(previous)
+        # Loads the saved file. When another publication was applied while the builder ran, there is no file for
+        # it yet: the index stays as it is until the next look has it built too. Built here only when the builder
+        # failed (or is not used).
+        loaded = bring_up_to_date(session, build=not built_elsewhere)
+        return loaded is not None and loaded.database == database and loaded.marks == marks

@@ -36,7 +36,9 @@ _database_identity = live.database_identity  # tests/pipeline reads it under thi
 
 def current_index(session: Session) -> LoadedIndex:
     """The process's index brought up to date with the current snapshots as ``session`` sees them (waits)."""
-    return live.bring_up_to_date(session)
+    loaded = live.bring_up_to_date(session)
+    assert loaded is not None  # built when not saved
+    return loaded
 
 
 def reset_index() -> None:
