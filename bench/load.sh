@@ -10,12 +10,13 @@
 #   - GET /v1/targets/{id} and POST /v1/match on 'sanctrack serve --workers 2' against one worker;
 # then the issue's targets, PASS or FAIL.
 #
-#   bench/load.sh                          # 15 s per scenario, about 8 minutes in all
+#   bench/load.sh                          # 15 s per scenario (120 s for the match during publications), ~12 min
 #   DURATION=30s CONNECTIONS=64 bench/load.sh
 #
 # Settings (environment): ADMIN_URL (PostgreSQL to create the scratch database on; default
 # postgresql+psycopg://postgres@127.0.0.1:5432/postgres), DURATION (15s), THREADS (2), CONNECTIONS (16),
-# CANDIDATES (1000), PUBLICATIONS (at most this many publications applied meanwhile, 40), SANCTRACK_SAMPLE_DATA
+# CANDIDATES (1000), PUBLICATIONS (at most this many publications applied meanwhile, 40), PUB_DURATION (120s),
+# SANCTRACK_SAMPLE_DATA
 # (../shared/data). Loopback only; every loop is bounded and every process it starts is stopped at the end. Creates
 # and drops the database sanctrack_load (KEEP_DB=1 keeps it). Exit code 1 if any request failed or answered non-2xx.
 set -euo pipefail
@@ -29,6 +30,8 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-16}"
 CANDIDATES="${CANDIDATES:-1000}"
 PUBLICATIONS="${PUBLICATIONS:-40}"
+# The match scenario during publications runs longer: long enough for the API to swap in at least one new index.
+PUB_DURATION="${PUB_DURATION:-120s}"
 SAMPLE="${SANCTRACK_SAMPLE_DATA:-$ROOT/../shared/data}"
 WORK="$(mktemp -d -t sanctrack-load-XXXXXX)"
 PIDS=()
@@ -239,10 +242,11 @@ EOF
 } >"$WORK/match.lua"
 
 RESULTS="$WORK/results.txt"; : >"$RESULTS"
-run() {  # name, lua script, url
-  say "$1 ($DURATION, $THREADS threads, $CONNECTIONS connections)"
+run() {  # name, lua script, url, [duration]
+  local duration="${4:-$DURATION}"
+  say "$1 ($duration, $THREADS threads, $CONNECTIONS connections)"
   local out
-  out="$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout 10s -s "$2" "$3")"
+  out="$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$duration" --timeout 10s -s "$2" "$3")"
   echo "$out" | grep -v '^RESULT' >&2
   echo "$1 $(echo "$out" | grep '^RESULT' | cut -d' ' -f2-)" >>"$RESULTS"
 }
@@ -272,7 +276,9 @@ REFRESH_PID=$!
 PIDS+=("$REFRESH_PID")
 for _ in $(seq 1 600); do [[ -s "$WORK/publications.jsonl" ]] && break; sleep 0.5; done  # the first one applied
 run "GET /v1/targets?limit=50 +pub" "$WORK/auth.lua" "http://127.0.0.1:$API_PORT/v1/targets?limit=50"
-run "POST /v1/match +pub" "$WORK/match.lua" "http://127.0.0.1:$API_PORT/v1/match"
+SWAPS_BEFORE="$(grep -c 'match index ready' "$WORK/api.log" || true)"
+run "POST /v1/match +pub" "$WORK/match.lua" "http://127.0.0.1:$API_PORT/v1/match" "$PUB_DURATION"
+SWAPS="$(( $(grep -c 'match index ready' "$WORK/api.log" || true) - SWAPS_BEFORE ))"
 kill "$REFRESH_PID" 2>/dev/null || true
 wait "$REFRESH_PID" 2>/dev/null || true
 finished="$(grep -c '^ok' "$WORK/refreshes" 2>/dev/null || true)"
@@ -286,7 +292,7 @@ while text[at:].strip():  # one JSON document per publication, each over several
 print(min((r["added"] + r["removed"] + r["amended"] for r in rows), default=0))
 EOF
 )"
-REFRESH_NOTE="+pub: OFAC SDN publications applied in another process meanwhile: ${finished:-0} applied (each changing at least ${changed} entries), ${failed:-0} failed"
+REFRESH_NOTE="+pub: OFAC SDN publications applied in another process meanwhile: ${finished:-0} applied (each changing at least ${changed} entries), ${failed:-0} failed; the API swapped in ${SWAPS} new index(es) during POST /v1/match +pub"
 grep -h "match index ready" "$WORK/api.log" | tail -3 >"$WORK/index_updates" || true
 
 # ---- two API processes ---------------------------------------------------------------------------------------------
