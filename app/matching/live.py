@@ -208,7 +208,7 @@ def _obtain(
     if made is None and not build:
         return None
     if made is None:
-        if previous is not None and previous.database == database:
+        if marks and previous is not None and previous.database == database:  # no lists: nothing to update
             made = _updated(session, database, previous.marks, marks)
         if made is None:
             made = _built(session, database, marks)
