@@ -245,6 +245,18 @@ class NameMatch:
     notes: list[str] = field(default_factory=list)
 
 
+def alignment(
+    query: NameForm, entry: NameForm, cache: dict, rare: Callable[[Token], bool] | None = None
+) -> float:
+    """:func:`compare_names`' similarity, remembered in ``cache`` for the pair (a search compares a query's names
+    with a listed name while shortlisting, then again while scoring)."""
+    key = (id(query), id(entry))
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = compare_names(query, entry, cache, explain=False, rare=rare).similarity
+    return found
+
+
 def compare_names(
     query: NameForm,
     entry: NameForm,

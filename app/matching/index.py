@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from app.lists.records import Entry
-from app.matching.compare import compare_names
+from app.matching.compare import alignment
 from app.matching.compare import singular as singular_of
 from app.matching.model import load_model
 from app.matching.names import WEIGHT, NameForm, Token, make_token
@@ -57,7 +57,7 @@ RARE_WORD_SHARE = 0.001  # ... and in at most this share of all names, to tell a
 # (compare_names), and at least the SHORTLIST_MIN best aligned. bench/train_matcher.py reports how many positive
 # train queries the shortlist keeps.
 SHORTLIST_ALIGNMENT = 0.45
-SHORTLIST_MIN = 15
+SHORTLIST_MIN = 8
 # Misspelt words: a word's consonant skeleton of at least NEAR_MIN_SKELETON letters is also indexed with each of its
 # letters left out ("d" keys), so that a letter doubled, dropped, swapped or replaced (BELAVENTSEV/BELAVENCEV,
 # KELMENDI/KELJMENDI, HUBARYEV/GUBAREV) still finds the name. A query word looks its near spellings up only through
@@ -295,7 +295,7 @@ class MatchIndex:
                 continue
             current = best.get(slot_index, 0.0)
             for q_form in forms:
-                sim = compare_names(q_form, form, cache, explain=False, rare=rare).similarity
+                sim = alignment(q_form, form, cache, rare)
                 if sim > current:
                     current = sim
             best[slot_index] = current

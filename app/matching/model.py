@@ -96,15 +96,17 @@ class Model:
         """What each feature adds to the log-odds from the reference point: exactly, by Shapley values (a
         product x_i*x_j from r_i*r_j is (x_i-r_i)(x_j+r_j)/2 for feature i and (x_j-r_j)(x_i+r_i)/2 for j)."""
         r = self.reference
+        d = [x - ri for x, ri in zip(values, r, strict=True)]  # from the reference
+        s = [(x + ri) / 2 for x, ri in zip(values, r, strict=True)]
         out = [0.0] * len(self.features)
         for (i, j), w in zip(self.terms, self.weights, strict=True):
             if j < 0:
-                out[i] += w * (values[i] - r[i])
+                out[i] += w * d[i]
             elif i == j:
-                out[i] += w * (values[i] * values[i] - r[i] * r[i])
+                out[i] += w * d[i] * 2 * s[i]  # x² - r² = (x - r)(x + r)
             else:
-                out[i] += w * (values[i] - r[i]) * (values[j] + r[j]) / 2
-                out[j] += w * (values[j] - r[j]) * (values[i] + r[i]) / 2
+                out[i] += w * d[i] * s[j]
+                out[j] += w * d[j] * s[i]
         return out
 
     def log_odds(self, values: tuple[float, ...] | list[float]) -> float:

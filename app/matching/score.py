@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.lists.records import Entry
-from app.matching.compare import compare_names
+from app.matching.compare import alignment, compare_names
 from app.matching.features import NAME_FEATURES, NameProfile, name_features, profile_of
 from app.matching.model import Model, load_model
 from app.matching.names import NameForm, Token, name_variants, parse_name
@@ -136,12 +136,13 @@ def best_name(
 ) -> NamePair | None:
     """The pair of names whose features ``model`` (default: the shipped one) likes best."""
     model = model or load_model()
+    cache = {} if cache is None else cache
     best: NamePair | None = None
     for qi, q_form in enumerate(query_forms):
         q_profile = profile_of(q_form)
         for ei, e_form in enumerate(names.forms):
-            alignment = compare_names(q_form, e_form, cache, explain=False, rare=rare).similarity
-            values = name_features(q_profile, names.profiles[ei], alignment, names.labels[ei] == "weak")
+            aligned = alignment(q_form, e_form, cache, rare)
+            values = name_features(q_profile, names.profiles[ei], aligned, names.labels[ei] == "weak")
             z = model.select(values)
             if best is None or z > best.selection:
                 best = NamePair(values, z, qi, ei)
