@@ -186,17 +186,45 @@ def save_current(session: Session, previous_marks: tuple[Mark, ...] = ()) -> Pat
         return path
 
 
-def build_elsewhere(previous_marks: tuple[Mark, ...]) -> bool:
-    """Run :func:`save_current` in a process of its own (see the module's docstring); False if it failed."""
+def build_elsewhere(previous_marks: tuple[Mark, ...]) -> Path | None:
+    """Run :func:`save_current` in a process of its own (see the module's docstring): the file it saved, or None."""
     result = subprocess.run(
         [sys.executable, "-m", "app.matching.build", json.dumps(previous_marks)],
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_SECONDS,
     )
-    if result.returncode != 0:
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
         log.warning("the index builder failed (%s); building here", result.stderr.strip()[-500:])
-    return result.returncode == 0
+        return None
+    return Path(lines[-1])
+
+
+def publish_saved(path: Path, database: str) -> LoadedIndex | None:
+    """Load and publish the index saved at ``path``, whatever snapshots it holds (newer ones may have been applied
+    meanwhile: the next update catches up); None when the file cannot be used."""
+    global _current
+    with _update_lock:
+        started = time.perf_counter()
+        try:
+            index, meta = MatchIndex.load(path)
+        except StaleIndexFile as exc:
+            log.warning("not using the saved match index %s: %s", path.name, exc)
+            return None
+        marks = tuple(tuple(m) for m in meta.get("marks", ()))
+        current = _current
+        if meta.get("database") != database:
+            return None
+        if current is not None and current.database == database and current.marks == marks:
+            return current
+        made = LoadedIndex(index, marks, meta["entry_ids"], meta["fingerprints"], database, "file")  # type: ignore[arg-type]
+        builds[made.origin] += 1
+        _log_ready(made, started)
+        warm_up(made.index)
+        gc.freeze()
+        _current = made
+        return made
 
 
 def _obtain(
@@ -214,6 +242,11 @@ def _obtain(
             made = _built(session, database, marks)
         _save(made, path)
     builds[made.origin] += 1
+    _log_ready(made, started)
+    return made
+
+
+def _log_ready(made: LoadedIndex, started: float) -> None:
     log.info(
         "match index ready: %d entries of %s (%s, %.2fs)",
         len(made.index),
@@ -222,7 +255,6 @@ def _obtain(
         time.perf_counter() - started,
         extra={"index_origin": made.origin, "snapshots": made.snapshots},
     )
-    return made
 
 
 def _from_file(path: Path, database: str, marks: tuple[Mark, ...]) -> LoadedIndex | None:
@@ -371,15 +403,19 @@ class IndexKeeper:
 
     def _bring_up_to_date(self, session: Session, database: str, marks: tuple[Mark, ...]) -> bool:
         """True when the index now holds ``marks``."""
-        built_elsewhere = False
-        # No lists, nothing to build: not worth a process.
-        if self._build_elsewhere and marks and not index_path(database, marks).exists():
-            current = _current
-            previous = current.marks if current is not None and current.database == database else ()
-            session.rollback()  # no transaction left open for as long as the builder runs
-            built_elsewhere = build_elsewhere(previous)
-        # Loads the saved file. When another publication was applied while the builder ran, there is no file for
-        # it yet: the index stays as it is until the next look has it built too. Built here only when the builder
-        # failed (or is not used).
-        loaded = bring_up_to_date(session, build=not built_elsewhere)
+        if self._build_elsewhere and marks:  # no lists, nothing to build: not worth a process
+            path = index_path(database, marks)
+            if not path.exists():
+                current = _current
+                previous = current.marks if current is not None and current.database == database else ()
+                session.rollback()  # no transaction left open for as long as the builder runs
+                built = build_elsewhere(previous)
+                path = built if built is not None else path
+            # The builder's file holds the snapshots current when it started: when another publication was applied
+            # meanwhile, it is still newer than what serves, and the next look builds the rest.
+            loaded = publish_saved(path, database) if path.exists() else None
+            if loaded is None:  # the builder failed, or its file cannot be read: build here
+                loaded = bring_up_to_date(session)
+        else:
+            loaded = bring_up_to_date(session)
         return loaded is not None and loaded.database == database and loaded.marks == marks
