@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
+from app.config import get_settings
 from tests.conftest import sample_data_dir
 
 
@@ -44,8 +45,11 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "ofac_sdn: stored 13,821 entries" in out
-    assert "Faleh al-Fayyad (OFAC GLOMAG)" in out
-    assert "Waiting for review (1):" in out and "Abu Fadak al-Mohammedawi ~ ofac_sdn 29722" in out
+    assert "Kataib Hezbollah (OFAC FTO, IRAQ3, SDGT)" in out
+    # The matcher links without review only above every wrong answer it was tested on (0.998): the brief's own
+    # Faleh al-Fayyad, found under the lists' spelling, waits for a reviewer like the press's Abu Fadak.
+    assert "Faleh al-Fayyad ~ ofac_sdn 30242 AL-FAYYADH, Falih" in out
+    assert "Abu Fadak al-Mohammedawi ~ ofac_sdn 29722" in out
     # The key last (what stays in view once the server starts), and kept in a file only its owner reads.
     last = out.rstrip().splitlines()[-1]
     assert last.startswith("Sign in with this admin key (shown once): stk_")
@@ -64,21 +68,20 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
                 "WHERE e.type = 'target.designated' ORDER BY t.name"
             )
         ).scalars()
-        assert list(designated) == ["Faleh al-Fayyad", "Kataib Hezbollah"]
+        assert list(designated) == ["Kataib Hezbollah"]
         suggested = conn.execute(
             text(
                 "SELECT t.name, l.list_id, l.score FROM links l JOIN targets t ON t.id = l.target_id "
                 "WHERE l.state = 'suggested'"
             )
         ).all()
-        assert [(name, list_id) for name, list_id, _ in suggested] == [("Abu Fadak al-Mohammedawi", "29722")]
-        assert 0.8 <= suggested[0][2] < 0.95
-        assert (
-            conn.execute(
-                text("SELECT count(*) FROM events WHERE type = 'target.match_suggested'")
-            ).scalar_one()
-            == 1
-        )
+        found = {(name, list_id): score for name, list_id, score in suggested}
+        settings = get_settings()
+        for key in (("Abu Fadak al-Mohammedawi", "29722"), ("Faleh al-Fayyad", "30242")):
+            assert settings.review_threshold <= found[key] < settings.auto_link_threshold
+        assert conn.execute(
+            text("SELECT count(*) FROM events WHERE type = 'target.match_suggested'")
+        ).scalar_one() == len(suggested)
         # The brief's ask of the UK shows as a known gap: the UK list is loaded and does not list the group.
         uk = conn.execute(
             text(
@@ -110,7 +113,7 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
     engine = create_engine(f"sqlite:///{tmp_path / 'sanctrack.db'}")
     with engine.connect() as conn:
         counts = dict(conn.execute(text("SELECT type, count(*) FROM events GROUP BY type")).all())
-        assert counts["target.designated"] == 2 and "target.delisted" not in counts
+        assert counts["target.designated"] == 1 and "target.delisted" not in counts
         assert conn.execute(text("SELECT count(*) FROM targets")).scalar_one() == 7
         assert conn.execute(text("SELECT count(*) FROM webhooks")).scalar_one() == 1
     engine.dispose()
@@ -140,17 +143,14 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
                 got = httpx.get(receiver, timeout=5).json()
             except (httpx.TransportError, ValueError):
                 got = []
-            if sum(1 for d in got if d.get("type") == "target.designated") >= 2:
+            if sum(1 for d in got if d.get("type") == "target.designated") >= 1:
                 break
             time.sleep(1)
     finally:
         server.terminate()
         server.wait(timeout=60)
     designations = [d for d in got if d.get("type") == "target.designated"]
-    assert sorted(d["data"]["target"]["name"] for d in designations) == [
-        "Faleh al-Fayyad",
-        "Kataib Hezbollah",
-    ], got
+    assert sorted(d["data"]["target"]["name"] for d in designations) == ["Kataib Hezbollah"], got
     assert all(d["verified"] and d["webhook-id"] for d in designations)
 
 
