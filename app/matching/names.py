@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from anyascii import anyascii
-from rigour.names import replace_org_types_compare
+from rigour.names import extract_org_types
 
 from app.matching.glossary import normalize_arabic, translate_cjk, translations
 from app.matching.normalize import (
@@ -446,6 +446,8 @@ def name_variants(text: str, parts: bool = True) -> list[str]:
     return variants
 
 
+# The shortest legal form, as written, that rigour's table rewrites (see parse_name).
+ORG_TYPE_MIN_LENGTH = 6
 _TRAILING_ACRONYM_RE = re.compile(r"\s*\([A-Za-z0-9][A-Za-z0-9.&-]{1,5}\)\s*$")
 
 
@@ -456,9 +458,12 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
     # A trailing acronym in brackets repeats the name: "HAQQANI NETWORK (HQN)", "KHATIBA AL-TAWHID WAL-JIHAD (KTJ)".
     text = _TRAILING_ACRONYM_RE.sub("", name) or name
     if kind_class == "org":
-        # A legal form however written (AKTSIONERNOE OBSHCHESTVO, AO, PAO, JOINT STOCK COMPANY, GMBH, SARL) becomes
-        # the word of its class (jsc, llc, lp...), from rigour's table of organization types in many languages.
-        text = replace_org_types_compare(text, generic=True)
+        # A legal form written out (AKTSIONERNOE OBSHCHESTVO, JOINT STOCK COMPANY, GESELLSCHAFT MIT BESCHRAENKTER
+        # HAFTUNG) becomes the word of its class (jsc, llc, lp...), from rigour's table of organization types in
+        # many languages. Short forms stay with LEGAL_FORMS: rigour's table also holds words like "IN".
+        for found, code in extract_org_types(text, generic=True):
+            if len(found) >= ORG_TYPE_MIN_LENGTH:
+                text = re.sub(rf"(?<!\w){re.escape(found)}(?!\w)", code, text)
     words = _raw_words(text)
     comma = next((i for i, w in enumerate(words) if w.text == ","), -1)
     given_from = 0  # token index where the given names begin
