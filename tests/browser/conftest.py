@@ -32,7 +32,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SERVER_START_TIMEOUT_SECONDS = 30.0
+# The server loads the match index (and the learned matcher warms up) before it answers ready.
+SERVER_START_TIMEOUT_SECONDS = 120.0
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 

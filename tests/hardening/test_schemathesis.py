@@ -60,13 +60,17 @@ def admin(committed_db) -> LiveKeys:  # type: ignore[no-untyped-def]
 
 
 try:
-    schema = schemathesis.openapi.from_asgi(
-        "/openapi.json",
-        build_app(),
+    # The document comes from app.openapi() itself, not from a request: a request would start the app's lifespan
+    # (the match index keeper thread) while pytest is still collecting, before the test database exists.
+    fuzzed_app = build_app()
+    schema = schemathesis.openapi.from_dict(
+        fuzzed_app.openapi(),
         config=schemathesis.Config.from_dict(
             {"generation": {"mode": "all", "max-examples": FUZZ_EXAMPLES, "allow-x00": ALLOW_NUL}}
         ),
     )
+    schema.app = fuzzed_app
+    schema.location = "/openapi.json"
     SCHEMA_ERROR: Exception | None = None
 except Exception as exc:  # noqa: BLE001 - reported by the test below rather than aborting the whole collection
     schema, SCHEMA_ERROR = None, exc
