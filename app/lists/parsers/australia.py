@@ -19,29 +19,25 @@ states no publication date.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
-
 from app.lists.parsers.common import (
-    MAX_SPREADSHEET_BYTES,
     EntryDraft,
     check_field_size,
     clean,
     fail,
     finish,
+    folded_words,
     make_name,
     new_publication,
-    open_zip,
     parse_date,
     parse_date_or_range,
-    require_file,
+    read_first_sheet,
+    sheet_cell,
     snake_case,
     split_numbered,
 )
@@ -94,19 +90,10 @@ _UN_RESOLUTION = re.compile(r"(?:^|\))\s*(\d{3,4})\b")
 _EMPTY_VALUES = {"", "na", "n/a", "-"}
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", _fold(text).replace("'", "").replace("’", ""))
-
-
 @cache
 def _regime_table() -> dict[str, str]:
     with _REGIMES_CSV.open(encoding="utf-8", newline="") as handle:
-        return {" ".join(_words(row["regime"])): row["code"] for row in csv.DictReader(handle)}
+        return {" ".join(folded_words(row["regime"])): row["code"] for row in csv.DictReader(handle)}
 
 
 def program_codes(label: str) -> tuple[list[str], bool]:
@@ -114,7 +101,7 @@ def program_codes(label: str) -> tuple[list[str], bool]:
     text = clean(label)
     autonomous = re.match(r"autonomous\s*\((.*)\)\s*$", text, flags=re.I | re.S)
     if autonomous:
-        key = " ".join(_words(autonomous.group(1)))
+        key = " ".join(folded_words(autonomous.group(1)))
         code = _regime_table().get(key)
         if code:
             return [code], True
@@ -122,7 +109,7 @@ def program_codes(label: str) -> tuple[list[str], bool]:
     resolutions = _UN_RESOLUTION.findall(text)
     if resolutions:
         return [f"UNSC-{number}" for number in dict.fromkeys(resolutions)], True
-    words = _words(text)
+    words = folded_words(text)
     return (["-".join(words).upper()] if words else []), False
 
 
@@ -135,42 +122,13 @@ def reference_stem(value: str) -> str | None:
 
 
 def parse(source: str, path: Path) -> Publication:
-    rows = _read_sheet(path)
+    rows = read_first_sheet(path)
     return _parse_rows(source, rows, path.name)
-
-
-def _read_sheet(path: Path) -> list[list[Any]]:
-    require_file(path, "spreadsheet")
-    # calamine reads the zip itself: its sizes are checked first so a zip bomb is refused before it is opened.
-    open_zip(path, max_total=MAX_SPREADSHEET_BYTES).close()
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
-        rows = workbook.get_sheet_by_name(names[0]).to_python(skip_empty_area=False) if names else []
-    except Exception as exc:  # calamine raises its own error types, ValueError and others alike
-        raise fail(f"{path.name} cannot be read as a spreadsheet: {exc}") from None
-    if not rows:
-        raise fail(f"{path.name} has no rows")
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return clean(value)
 
 
 def _header(rows: Sequence[Sequence[Any]], where: str) -> tuple[int, dict[str, int], dict[int, str]]:
     for index, row in enumerate(rows[:10]):
-        cells = [_cell(value).casefold() for value in row]
+        cells = [sheet_cell(value).casefold() for value in row]
         if "reference" in cells and "name of individual or entity" in cells:
             known: dict[str, int] = {}
             others: dict[int, str] = {}
@@ -178,7 +136,7 @@ def _header(rows: Sequence[Sequence[Any]], where: str) -> tuple[int, dict[str, i
                 if label in _COLUMNS:
                     known.setdefault(_COLUMNS[label], position)
                 elif label:
-                    others[position] = snake_case(_cell(raw))
+                    others[position] = snake_case(sheet_cell(raw))
             missing = [name for name in _REQUIRED if name not in known]
             if missing:
                 raise fail(
@@ -196,7 +154,7 @@ def _parse_rows(source: str, rows: Sequence[Sequence[Any]], where: str) -> Publi
     drafts: dict[str, EntryDraft] = {}
     has_primary: set[str] = set()
     for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        cells = [_cell(value) for value in row]
+        cells = [sheet_cell(value) for value in row]
         if not any(cells):
             continue
         for value in cells:

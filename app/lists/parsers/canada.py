@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -54,6 +53,8 @@ from app.lists.parsers.common import (
     detect_script,
     fail,
     finish,
+    fold,
+    folded_words,
     make_name,
     new_publication,
     open_xml_stream,
@@ -98,15 +99,6 @@ class Regime:
     known: bool
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", _fold(text).replace("'", "").replace("’", ""))
-
-
 @cache
 def _regime_table() -> dict[str, Regime]:
     table: dict[str, Regime] = {}
@@ -114,12 +106,12 @@ def _regime_table() -> dict[str, Regime]:
         for row in csv.DictReader(handle):
             regime = Regime(row["code"], row["name"], row["country"] or None, True)
             for label in [*row["labels"].split("|"), row["code"]]:
-                table[" ".join(_words(label))] = regime
+                table[" ".join(folded_words(label))] = regime
     return table
 
 
 @cache
-def _alias_words() -> tuple[dict[str, str], frozenset[str]]:
+def _aliasfolded_words() -> tuple[dict[str, str], frozenset[str]]:
     languages: dict[str, str] = {}
     legal_forms: set[str] = set()
     with _ALIAS_WORDS_CSV.open(encoding="utf-8", newline="") as handle:
@@ -138,7 +130,7 @@ def regime_of(label: str) -> Regime:
     bracketed = re.findall(r"\(([^()]*)\)", english)
 
     def key(text: str) -> str:
-        return " ".join(word for word in _words(text) if word not in _REGIME_FILLER)
+        return " ".join(word for word in folded_words(text) if word not in _REGIME_FILLER)
 
     outside = key(re.sub(r"\([^()]*\)", " ", english))
     # Tried in turn: an acronym in brackets naming the regulation ("... Regulations (JVCFOR)"), the words outside
@@ -160,7 +152,7 @@ def regime_of(label: str) -> Regime:
 def schedule_key(text: str) -> tuple[str, str | None]:
     """(schedule, part) of a ``Schedule`` value: "1, Part 1" -> ("1", "1"), "Part 2" -> ("1", "2"), "1.1" ->
     ("1.1", None), "" -> ("1", None). Numbers lose leading zeros ("01" -> "1")."""
-    folded = _fold(clean(text))
+    folded = fold(clean(text))
     numbers = [_number(number) for number in _SCHEDULE_NUMBER.findall(folded)]
     if "part" in folded:
         before, _, after = folded.partition("part")
@@ -330,7 +322,7 @@ def split_aliases(text: str) -> list[Name]:
     """Names in the free-text ``Aliases`` field: separated by ";", "," or "/" (English and French, or Russian and
     Ukrainian, forms), a legal form after a comma ("Банк Зенит, ПАО") staying with its name, a language label
     ("Russian: ...") giving the name's language."""
-    languages, legal_forms = _alias_words()
+    languages, legal_forms = _aliasfolded_words()
     names: list[Name] = []
     for group in clean(text).split(";"):
         pieces: list[str] = []

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
+from python_calamine import CalamineWorkbook
 
 from app.lists.records import Entry, Identifier, Link, Name, ParseError, Publication
 
@@ -72,6 +73,17 @@ def clean(value: Any) -> str:
         return ""
     text = " ".join(str(value).split())
     return "" if text == "-0-" else text
+
+
+def fold(text: str) -> str:
+    """Accents dropped and case folded: how regime labels and alias words are compared across publications."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of ``text``, folded, apostrophes dropped (KATA'IB and KATAIB are one word)."""
+    return re.findall(r"[a-z0-9]+", fold(text).replace("'", "").replace("’", ""))
 
 
 def check_field_size(value: str | None, where: str) -> None:
@@ -319,6 +331,41 @@ def open_zip(path: Path, *, max_total: int = MAX_ZIP_TOTAL_BYTES) -> zipfile.Zip
                     "possible zip bomb"
                 )
     return archive
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Spreadsheets (UK OFSI, Australia DFAT)
+
+
+def read_first_sheet(path: Path) -> list[list[Any]]:
+    """The first sheet's rows as Python values; a zip bomb or an unreadable file is a ParseError."""
+    require_file(path, "spreadsheet")
+    # calamine reads the zip itself: its sizes are checked first so a zip bomb is refused before it is opened.
+    open_zip(path, max_total=MAX_SPREADSHEET_BYTES).close()
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = workbook.sheet_names
+        rows = workbook.get_sheet_by_name(names[0]).to_python(skip_empty_area=False) if names else []
+    except Exception as exc:  # calamine raises its own error types, ValueError and others alike
+        raise fail(f"{path.name} cannot be read as a spreadsheet: {exc}") from None
+    if not rows:
+        raise fail(f"{path.name} has no rows")
+    return rows
+
+
+def sheet_cell(value: Any) -> str:
+    """A spreadsheet value as the text a CSV export would hold (whole numbers without .0, dates in ISO form)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return clean(value)
 
 
 def read_zip_member(archive: zipfile.ZipFile, name: str, *, limit: int) -> bytes:

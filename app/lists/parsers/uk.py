@@ -19,7 +19,6 @@ letters, so the two never collide. The UniqueIDs of an entry are in ``extra["uk_
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -30,7 +29,6 @@ from lxml import etree
 
 from app.lists.parsers.common import (
     MAX_CSV_BYTES,
-    MAX_SPREADSHEET_BYTES,
     EntryDraft,
     XmlStream,
     ZipMemberReader,
@@ -47,7 +45,9 @@ from app.lists.parsers.common import (
     open_zip,
     parse_date,
     publication_date,
+    read_first_sheet,
     require_file,
+    sheet_cell,
     split_numbered,
     text_of,
     texts_of,
@@ -105,7 +105,7 @@ _IMO_IN_TEXT = re.compile(r"\bIMO(?: number)?\s*:?\s*(\d{7})\b", re.I)
 
 
 def parse_ofsi_xlsx(source: str, path: Path) -> Publication:
-    rows = _read_workbook(path)
+    rows = read_first_sheet(path)
     return _parse_ofsi_rows(source, OFSI_XLSX, rows, path.name)
 
 
@@ -130,39 +130,6 @@ def parse_ofsi_csv(source: str, path: Path) -> Publication:
     return _parse_ofsi_rows(source, OFSI_CSV, rows, path.name)
 
 
-def _read_workbook(path: Path) -> list[list[Any]]:
-    from python_calamine import CalamineWorkbook
-
-    require_file(path, "spreadsheet")
-    # calamine reads the zip itself: its sizes are checked first so a zip bomb is refused before it is opened.
-    open_zip(path, max_total=MAX_SPREADSHEET_BYTES).close()
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet_names = workbook.sheet_names
-        rows = (
-            workbook.get_sheet_by_name(sheet_names[0]).to_python(skip_empty_area=False) if sheet_names else []
-        )
-    except Exception as exc:  # calamine raises its own error types, ValueError and others alike
-        raise fail(f"{path.name} cannot be read as a spreadsheet: {exc}") from None
-    if not rows:
-        raise fail(f"{path.name} has no rows")
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return " ".join(str(value).split())
-
-
 def _parse_ofsi_rows(
     source: str, format_name: str, raw_rows: Sequence[Sequence[Any]], where: str
 ) -> Publication:
@@ -170,7 +137,7 @@ def _parse_ofsi_rows(
     header_index = None
     last_updated_raw = ""
     for index, row in enumerate(raw_rows[:10]):
-        cells = [_cell(value) for value in row]
+        cells = [sheet_cell(value) for value in row]
         if cells and cells[0].casefold() == "last updated" and len(cells) > 1:
             last_updated_raw = cells[1]
         if cells and cells[0].casefold() == "name 6":
@@ -178,7 +145,7 @@ def _parse_ofsi_rows(
             break
     if header_index is None:
         raise fail(f"{where}: no 'Name 6' header row: not an OFSI Consolidated List")
-    header = [_cell(value) for value in raw_rows[header_index]]
+    header = [sheet_cell(value) for value in raw_rows[header_index]]
     columns = {name.casefold(): position for position, name in enumerate(header) if name}
     missing = [name for name in ("name 6", "group type", "group id") if name not in columns]
     if missing:
@@ -194,7 +161,7 @@ def _parse_ofsi_rows(
     drafts: dict[str, EntryDraft] = {}
     with_primary: set[str] = set()
     for offset, row in enumerate(raw_rows[header_index + 1 :], start=header_index + 2):
-        cells = [_cell(value) for value in row]
+        cells = [sheet_cell(value) for value in row]
         if not any(cells):
             continue
         for value in cells:
