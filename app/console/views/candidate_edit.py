@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import SessionDep
 from app.console import security
-from app.console.views.candidates import TARGET_FIELDS, _form_errors, _split
-from app.console.web import ConsoleRoute, FormDep, WriterDep, redirect, render
+from app.console.views.candidates import TARGET_FIELDS, _form_errors, _split, candidate_form
+from app.console.web import ConsoleRoute, FormDep, WriterDep, redirect
 from app.errors import InvalidInput
 from app.targets import service
-from app.targets.models import TARGET_KINDS, TARGET_STATUSES, Target
+from app.targets.models import Target
 from app.targets.schemas import TargetUpdate
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -46,34 +46,10 @@ def form_values(db: Session, target: Target) -> dict[str, str]:
     }
 
 
-def _edit_form(
-    request: Request,
-    db: Session,
-    target: Target,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "candidate_new.html",
-        {
-            "editing": target,
-            "values": values,
-            "errors": errors,
-            "kinds": TARGET_KINDS,
-            "statuses": TARGET_STATUSES,
-            "programs": service.list_programs(db),
-        },
-        status_code=status_code,
-        section="candidates",
-    )
-
-
 @router.get("/candidates/{target_id:int}/edit", summary="Form: edit a candidate")
 def edit_form(request: Request, target_id: int, db: SessionDep, viewer: WriterDep) -> Response:
     target = service.get_target(db, target_id)
-    return _edit_form(request, db, target, form_values(db, target), {})
+    return candidate_form(request, db, form_values(db, target), {}, editing=target)
 
 
 @router.post("/candidates/{target_id:int}/edit", summary="Save a candidate's changes")
@@ -99,9 +75,9 @@ def save(request: Request, target_id: int, db: SessionDep, viewer: WriterDep, fo
         data = TargetUpdate.model_validate(payload)
         service.update_target(db, target_id, data, viewer.actor, version)
     except ValidationError as exc:
-        return _edit_form(request, db, target, values, _form_errors(exc), 422)
+        return candidate_form(request, db, values, _form_errors(exc), 422, editing=target)
     except InvalidInput as exc:
-        return _edit_form(request, db, target, values, {"form": exc.detail}, 422)
+        return candidate_form(request, db, values, {"form": exc.detail}, 422, editing=target)
     security.flash(request, "success", f"Saved candidate {target_id}: {data.name or target.name}.")
     return redirect(f"/console/candidates/{target_id}", request)
 

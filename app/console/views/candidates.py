@@ -197,26 +197,29 @@ def _split(value: str, lines: bool = False) -> list[str]:
     return [v.strip() for v in separators if v.strip()]
 
 
-def _new_form(
-    request: Request, db: Session, values: dict[str, str], errors: dict[str, str], status_code: int = 200
+def candidate_form(
+    request: Request,
+    db: Session,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    editing: Target | None = None,
 ) -> Response:
-    return render(
-        request,
-        "candidate_new.html",
-        {
-            "values": values,
-            "errors": errors,
-            "kinds": TARGET_KINDS,
-            "programs": service.list_programs(db),
-        },
-        status_code=status_code,
-        section="candidates",
-    )
+    """The candidate form: empty for a new candidate, or ``editing`` one (which may also change its status)."""
+    context: dict[str, Any] = {
+        "values": values,
+        "errors": errors,
+        "kinds": TARGET_KINDS,
+        "programs": service.list_programs(db),
+    }
+    if editing is not None:
+        context |= {"editing": editing, "statuses": TARGET_STATUSES}
+    return render(request, "candidate_new.html", context, status_code=status_code, section="candidates")
 
 
 @router.get("/candidates/new", summary="Form: new candidate")
 def new_candidate_form(request: Request, db: SessionDep, viewer: WriterDep) -> Response:
-    return _new_form(request, db, {"kind": "person"}, {})
+    return candidate_form(request, db, {"kind": "person"}, {})
 
 
 @router.post("/candidates", summary="Create a candidate")
@@ -237,9 +240,9 @@ def create_candidate(request: Request, db: SessionDep, viewer: WriterDep, form: 
         data = TargetCreate.model_validate(payload)
         target = service.create_target(db, data, viewer.actor)
     except ValidationError as exc:
-        return _new_form(request, db, values, _form_errors(exc), 422)
+        return candidate_form(request, db, values, _form_errors(exc), 422)
     except InvalidInput as exc:
-        return _new_form(request, db, values, {"form": exc.detail}, 422)
+        return candidate_form(request, db, values, {"form": exc.detail}, 422)
     from app.console.security import flash
 
     flash(request, "success", f"Created candidate {target.id}: {target.name}.")
