@@ -24,11 +24,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts import service as alerts
+from app.alerts.models import TargetAuthorityStatus
 from app.config import get_settings
 from app.context import Actor
+from app.demo_receiver import PATH
 from app.documents import service as documents
 from app.documents.mentions import fold
 from app.documents.schemas import AdoptRequest, CitationFields
+from app.lists import service as lists
+from app.lists.records import SOURCES
+from app.matching.models import Link
+from app.matching.service import screen
+from app.pipeline import accept_held_snapshot, screen_after_ingest
 from app.targets import service as targets
 from app.targets.models import Target
 from app.targets.schemas import TargetCreate, TargetUpdate
@@ -112,8 +120,6 @@ def seed_candidates(session: Session, brief_path: Path) -> list[Target]:
 def subscribe_demo_receiver(session: Session, base_url: str) -> str:
     """Register the demo's own webhook receiver for every event type, before the lists load, so that the
     designations they bring are delivered, signed, to it once the service runs."""
-    from app.alerts import service as alerts
-    from app.demo_receiver import PATH
 
     url = base_url.rstrip("/") + PATH
     existing = [w for w in alerts.list_webhooks(session) if w.url == url]
@@ -147,9 +153,6 @@ def load_publications(session: Session, sample: Path, say: Callable[[str], None]
     The second SDN publication removes 14% of the first's entries, so the removal guard holds it; the demo accepts
     it, as an operator would after checking that the delistings are genuine.
     """
-    from app.lists import service as lists
-    from app.matching.service import screen
-    from app.pipeline import accept_held_snapshot, screen_after_ingest
 
     results = []
     screened_all = False
@@ -186,8 +189,6 @@ def load_publications(session: Session, sample: Path, say: Callable[[str], None]
 
 def outcome(session: Session) -> dict[str, list[str]]:
     """What the demo left for a newcomer to look at: designations, and links waiting for review."""
-    from app.alerts.models import TargetAuthorityStatus
-    from app.matching.models import Link
 
     designated = [
         f"{name} ({status.authority} {', '.join(status.programs)}"
@@ -213,9 +214,6 @@ def outcome(session: Session) -> dict[str, list[str]]:
 
 
 def load_live(session: Session, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    from app.lists import service as lists
-    from app.lists.records import SOURCES
-    from app.matching.service import screen
 
     results = []
     for source in SOURCES:

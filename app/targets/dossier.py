@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from app.alerts.coverage import theme_coverage
 from app.db import utcnow
 from app.errors import ServiceError
+from app.lists.models import ListEntry
+from app.matching.models import Link
 from app.targets import service
 from app.targets.models import Evidence, Target
 from app.targets.standing import AuthorityStanding, authority_standings
@@ -73,9 +75,6 @@ class LinkedEntry:
 
 def linked_entries(session: Session, target_id: int) -> list[LinkedEntry]:
     """Links worth citing: confirmed, automatic and still-open suggestions (a rejected match says nothing)."""
-    from app.lists.models import ListEntry
-    from app.matching.models import Link
-
     rows = session.execute(
         select(Link, ListEntry)
         .join(ListEntry, ListEntry.id == Link.entry_id)
