@@ -72,6 +72,20 @@ def engine() -> Iterator[Engine]:
 
 
 @pytest.fixture
+def empty_postgres() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of this process (for migration tests), dropped afterwards."""
+    name = f"sanctrack_scratch_{os.getpid()}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back at the end of the test."""
     connection = engine.connect()

@@ -3,19 +3,16 @@ nothing held before is lost, and the rebuilt SQLite tables keep their foreign ke
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app.db import make_engine
 from app.migrate import alembic_config, upgrade
-from tests.conftest import ADMIN_URL
 from tests.test_migrations import drift
 
 ROWS_BEFORE_0004 = [  # rows of a deployment at 0002
@@ -115,19 +112,6 @@ def test_sqlite_database_with_lists_upgrades_through_0004(tmp_path: Path) -> Non
     _upgrade_with_data(url)
     _check_after(url)
     _check_downgrade(url)
-
-
-@pytest.fixture
-def empty_postgres() -> Iterator[str]:
-    name = f"sanctrack_migration_0004_{os.getpid()}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_postgres_database_with_lists_upgrades_through_0004(empty_postgres: str) -> None:
