@@ -108,7 +108,12 @@ def run_isolated(script: str, tmp_path: Path) -> dict:
     [("ofac_sdn", SDN_XML_2, 1), ("eu_fsf", EU_XML_1, 3)],
 )
 def test_xml_cut_at_every_byte_is_rejected(tmp_path: Path, source: str, relative: str, stride: int) -> None:
-    data = real_bytes(relative)
+    assert_cuts_rejected(tmp_path, source, real_bytes(relative), stride)
+
+
+def assert_cuts_rejected(tmp_path: Path, source: str, data: bytes, stride: int = 1) -> None:
+    """Every ``stride``-th prefix of an XML file is rejected with a reason, except a cut in the trailing
+    whitespace, which must give the whole publication."""
     full = as_dicts(parse_bytes(tmp_path, source, data, "full.xml"))
     accepted = []
     cuts = sorted(set(range(0, len(data), stride)) | set(range(len(data.rstrip()), len(data))))
