@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.cli import run_sanctrack
+from tests.support.cli import embedded_default_env, run_sanctrack
 
 sanctrack = run_sanctrack
 
@@ -145,13 +144,7 @@ def test_serve_on_the_embedded_default_runs_a_worker_and_stops_it(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
     """'sanctrack serve' on a bare folder (SQLite, no Redis) starts the Celery worker; stopping it stops both."""
-    env = {
-        **os.environ,
-        "SANCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'sanctrack.db'}",
-        "SANCTRACK_DATA_DIR": str(tmp_path / "data"),
-        "SANCTRACK_REDIS_URL": "",
-        "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0",
-    }
+    env = embedded_default_env(tmp_path)
     server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(unused_tcp_port)],
         cwd=tmp_path,

@@ -5,7 +5,6 @@ output names, not over the key."""
 from __future__ import annotations
 
 import contextlib
-import os
 import stat
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from app.demo_terminal import ADMIN_KEY_FILE, closing_lines, save_admin_key
+from tests.support.cli import embedded_default_env
 
 
 def test_the_key_file_is_readable_only_by_its_owner(tmp_path: Path) -> None:
@@ -42,13 +42,7 @@ def test_serve_with_a_worker_log_keeps_the_worker_off_the_terminal(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
     """What the demo runs: the worker's banner and its log lines (one every few seconds from beat) go to the file."""
-    env = {
-        **os.environ,
-        "SANCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'sanctrack.db'}",
-        "SANCTRACK_DATA_DIR": str(tmp_path / "data"),
-        "SANCTRACK_REDIS_URL": "",
-        "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0",
-    }
+    env = embedded_default_env(tmp_path)
     terminal = tmp_path / "terminal.txt"
     worker_log = tmp_path / "sanctrack-worker.log"
     with terminal.open("wb") as out:

@@ -5,8 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
+
+
+def embedded_default_env(folder: Path) -> dict[str, str]:
+    """The environment of a service on the embedded default in ``folder``: SQLite, no Redis, no scheduled download."""
+    return {
+        **os.environ,
+        "SANCTRACK_DATABASE_URL": f"sqlite:///{folder / 'sanctrack.db'}",
+        "SANCTRACK_DATA_DIR": str(folder / "data"),
+        "SANCTRACK_REDIS_URL": "",
+        "SANCTRACK_REFRESH_INTERVAL_SECONDS": "0",
+    }
 
 
 def run_sanctrack(
