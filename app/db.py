@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app import changes
 from app.config import get_settings
 
 NAMING_CONVENTION = {
@@ -87,10 +88,14 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json_dumps
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_dumps)
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_dumps
+        )
+    event.listen(engine, "after_cursor_execute", changes.note_write)  # see session_scope
+    return engine
 
 
 @lru_cache
@@ -109,15 +114,38 @@ def session_scope() -> Iterator[Session]:
     session = get_sessionmaker()()
     try:
         yield session
+        session.flush()
+        written = _written_tables(session)
         session.commit()
     except BaseException:
+        _written_tables(session)  # rolled back: nothing to announce
         session.rollback()
         raise
     finally:
         session.close()
+    # Only once committed: processes that cache what they read from these tables drop it (app.changes).
+    changes.announce(written)
+
+
+def _written_tables(session: Session) -> set[str]:
+    if not session.in_transaction():
+        return set()
+    try:
+        return changes.take_written(session.connection())
+    except Exception:  # noqa: BLE001 - a broken transaction has nothing to announce; the caller reports the error
+        return set()
 
 
 def get_session() -> Iterator[Session]:
     """FastAPI dependency: the request's session, committed once after the endpoint returns."""
     with session_scope() as session:
         yield session
+
+
+UnitOfWork = Callable[[], AbstractContextManager[Session]]
+
+
+async def get_unit_of_work() -> UnitOfWork:
+    """FastAPI dependency for routes that often answer without the database: how to open the request's unit of
+    work (:func:`session_scope`) if they need one. Async, so resolving it costs no thread and opens nothing."""
+    return session_scope

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -134,7 +135,7 @@ def committed_db(engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture
 def app(db: Session):  # type: ignore[no-untyped-def]
-    from app.db import get_session
+    from app.db import get_session, get_unit_of_work
     from app.main import create_app
 
     application = create_app()
@@ -143,7 +144,16 @@ def app(db: Session):  # type: ignore[no-untyped-def]
         yield db
         db.flush()
 
+    @contextmanager
+    def unit_of_work() -> Iterator[Session]:
+        yield db
+        db.flush()
+
+    async def unit_of_work_override():  # type: ignore[no-untyped-def]
+        return unit_of_work
+
     application.dependency_overrides[get_session] = session_override
+    application.dependency_overrides[get_unit_of_work] = unit_of_work_override
     return application
 
 

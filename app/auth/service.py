@@ -73,6 +73,22 @@ def authenticate(session: Session, raw_key: str | None) -> VerifiedKey:
     return cached.key
 
 
+def authenticate_cached(raw_key: str | None) -> VerifiedKey | None:
+    """The key when :func:`authenticate` would accept it without the database (verified a moment ago, not
+    expired, its last use recorded recently); None when only :func:`authenticate` can tell."""
+    if not raw_key:
+        return None
+    cached = keycache.get(hash_key(raw_key))
+    if cached is None:
+        return None
+    now = utcnow()
+    if cached.key.expires_at is not None and cached.key.expires_at <= now:
+        return None
+    if cached.last_used_at is None or now - cached.last_used_at > LAST_USED_RESOLUTION:
+        return None
+    return cached.key
+
+
 def require(key: VerifiedKey | ApiKey, scope: str) -> None:
     if SCOPE_RANK[key.scope] < SCOPE_RANK[scope]:
         raise Forbidden(f"this key has scope '{key.scope}'; this action needs '{scope}'")

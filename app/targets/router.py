@@ -7,10 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from app import changes
 from app.alerts.models import TargetAuthorityStatus
-from app.auth.deps import ReadActor, SessionDep, WriteActor
+from app.auth.deps import CachedReadActor, ReadActor, SessionDep, UnitOfWorkDep, WriteActor
+from app.db import UnitOfWork
 from app.errors import InvalidInput, PreconditionFailed
-from app.targets import bulk, dossier, schemas, service
+from app.targets import bulk, dossier, readcache, schemas, service
 from app.targets.models import Evidence, Target
 from app.targets.standing import followed_authorities, standing_map
 
@@ -49,11 +51,19 @@ def authority_statuses(
     return out
 
 
-def present(session: Session, targets: list[Target]) -> list[schemas.TargetOut]:
+def present(
+    session: Session,
+    targets: list[Target],
+    counts: dict[int, int] | None = None,
+    followed: set[str] | None = None,
+) -> list[schemas.TargetOut]:
+    """The API's form of candidates; ``counts`` (evidence per candidate) and ``followed`` (authorities with a list
+    loaded) when the caller has them already."""
     ids = [t.id for t in targets]
-    counts = service.evidence_counts(session, ids)
+    counts = service.evidence_counts(session, ids) if counts is None else counts
     statuses = authority_statuses(session, ids)
-    followed = followed_authorities(session) if targets else set()
+    if followed is None:
+        followed = followed_authorities(session) if targets else set()
     return [
         schemas.TargetOut(
             **service.target_to_dict(t),
@@ -119,10 +129,29 @@ def list_targets(
 
 
 @router.get("/targets/{target_id}", response_model=schemas.TargetOut, summary="Read a candidate target")
-def get_target(target_id: int, session: SessionDep, _: ReadActor, response: Response) -> schemas.TargetOut:
-    target = service.get_target(session, target_id)
-    response.headers["ETag"] = etag(target)
-    return present(session, [target])[0]
+async def get_target(target_id: int, _: CachedReadActor, unit_of_work: UnitOfWorkDep) -> Response:
+    # The most frequent request of all (clients poll a candidate's standing): answered from this process's cache
+    # while no commit has touched the candidates' tables (app.targets.readcache), without a thread or a session.
+    # The generation is read before the database, so what is kept under it is at least that recent.
+    generation = await changes.generation()
+    rendered = readcache.get(target_id, generation)
+    if rendered is None:
+        rendered = await run_in_threadpool(_render_target, unit_of_work, target_id, generation)
+    return Response(rendered.body, media_type="application/json", headers={"ETag": rendered.etag})
+
+
+def _render_target(unit_of_work: UnitOfWork, target_id: int, generation: int | None) -> readcache.Rendered:
+    with unit_of_work() as session:
+        # Two statements in all (plus the pool's ping) and no BEGIN/COMMIT round trips: a read needs no
+        # transaction of its own, as each statement sees committed rows either way.
+        if not session.in_transaction():
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        target, evidence_count = service.read_target(session, target_id)
+        followed = readcache.followed(generation)
+        if followed is None:
+            followed = readcache.keep_followed(generation, followed_authorities(session))
+        out = present(session, [target], counts={target.id: evidence_count}, followed=followed)[0]
+    return readcache.put(target_id, generation, out.model_dump_json().encode(), etag(target))
 
 
 @router.patch(

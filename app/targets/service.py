@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, delete, event, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth.service import audit
 from app.background import background
@@ -185,6 +185,31 @@ def get_target(session: Session, target_id: int) -> Target:
     if target is None or target.deleted_at is not None:
         raise NotFound(f"no candidate target with id {target_id}")
     return target
+
+
+def read_target(session: Session, target_id: int) -> tuple[Target, int]:
+    """A candidate and its count of evidence not retracted, in one statement (its programs joined in): the read
+    that ``GET /v1/targets/{id}`` makes on every cache miss."""
+    evidence_count = (
+        select(func.count())
+        .where(Evidence.target_id == Target.id, Evidence.retracted_at.is_(None))
+        .correlate(Target)
+        .scalar_subquery()
+    )
+    row = (
+        session.execute(
+            select(Target, evidence_count)
+            .options(joinedload(Target.programs))
+            .where(Target.id == target_id, Target.deleted_at.is_(None))
+        )
+        .unique()
+        .first()
+        if 0 < target_id < 2**31  # ids are PostgreSQL integers
+        else None
+    )
+    if row is None:
+        raise NotFound(f"no candidate target with id {target_id}")
+    return row[0], row[1]
 
 
 def list_targets(
