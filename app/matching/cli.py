@@ -39,7 +39,9 @@ def match(
     )
     threshold = get_settings().match_threshold if threshold is None else threshold
     with stderr.status("loading the match index"), unit_of_work() as session:
-        loaded = service.current_index(session)  # the saved index of the current snapshots, when there is one
+        loaded = service.index_for_search(
+            session
+        )  # opened from its lookup file: reads only what the search needs
     hits = service.match(query, threshold=threshold, limit=limit, loaded=loaded)
     rows = [
         {

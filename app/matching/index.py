@@ -34,6 +34,7 @@ from typing import Any
 from app.lists.records import Entry
 from app.matching.compare import alignment
 from app.matching.compare import singular as singular_of
+from app.matching.lookup import open_lookup, write_lookup
 from app.matching.model import load_model
 from app.matching.names import WEIGHT, NameForm, Token, make_token
 from app.matching.normalize import fold, skeleton_of
@@ -198,6 +199,20 @@ class MatchIndex:
         """The index saved at ``path`` and its ``meta``; ``persist.StaleIndexFile`` when it cannot be trusted."""
         index = cls()
         index._state, meta = load_state(path, _State)
+        return index, meta
+
+    def dump_lookup(self, path: Path, meta: dict[str, Any] | None = None) -> None:
+        """Save the index as a lookup file (see app.matching.lookup): opened for one search, it reads only what the
+        search needs."""
+        with self._lock:
+            write_lookup(self._state, path, meta)
+
+    @classmethod
+    def open_lookup(cls, path: Path) -> tuple[MatchIndex, dict[str, Any]]:
+        """The index in the lookup file at ``path``, read on demand and read-only, and its ``meta``;
+        ``persist.StaleIndexFile`` when it cannot be trusted."""
+        index = cls()
+        index._state, meta = open_lookup(path, _State)
         return index, meta
 
     # -- reading -------------------------------------------------------------------------------------------------

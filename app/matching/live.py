@@ -70,7 +70,9 @@ class LoadedIndex:
     entry_ids: dict[EntryKey, int]
     fingerprints: dict[EntryKey, str]
     database: str
-    origin: str  # "file": loaded from a saved index; "database": built from the entries; "update": both
+    # "file": loaded from a saved index; "database": built from the entries; "update": both; "lookup": a lookup file
+    # opened for searches only (app.matching.lookup), without entry ids or fingerprints
+    origin: str
 
     @property
     def snapshots(self) -> dict[str, int]:
@@ -135,6 +137,30 @@ def index_path(database: str, marks: tuple[Mark, ...]) -> Path:
     return index_folder() / f"match-index-{digest}.pickle"
 
 
+def lookup_path(path: Path) -> Path:
+    """The lookup file (app.matching.lookup) beside the saved index at ``path``."""
+    return path.with_suffix(".lookup")
+
+
+def open_for_search(session: Session) -> LoadedIndex:
+    """For a one-off search (``sanctrack match``): the index of the current snapshots opened from its lookup file,
+    which reads only what the search needs (origin "lookup": searches only, no entry ids); when there is none yet,
+    the index loaded or built as usual, and its lookup file written for the next time."""
+    database, marks = database_identity(session), current_marks(session)
+    path = lookup_path(index_path(database, marks))
+    try:
+        index, meta = MatchIndex.open_lookup(path)
+    except StaleIndexFile:
+        pass
+    else:
+        if meta.get("database") == database and tuple(tuple(m) for m in meta.get("marks", ())) == marks:
+            return LoadedIndex(index, marks, {}, {}, database, "lookup")
+    made = bring_up_to_date(session)
+    assert made is not None  # built when not saved
+    _save_lookup(made, path)
+    return made
+
+
 def bring_up_to_date(session: Session, build: bool = True) -> LoadedIndex | None:
     """The index of the current snapshots as ``session`` sees them: loaded, updated or built, then published.
 
@@ -182,6 +208,7 @@ def save_current(session: Session, previous_marks: tuple[Mark, ...] = ()) -> Pat
         made = _updated(session, database, previous_marks, marks) if previous_marks else None
         made = made or _built(session, database, marks)
         _save(made, path)
+        _save_lookup(made, lookup_path(path))  # here, aside: it costs about as much again as the saved index
         builds[made.origin] += 1
         return path
 
@@ -345,7 +372,20 @@ def _save(made: LoadedIndex, path: Path) -> None:
     except OSError as exc:  # the index still serves from memory; the next process rebuilds it
         log.warning("cannot save the match index to %s: %s", path, exc)
         return
-    saved = sorted(path.parent.glob("match-index-*.pickle"), key=_modified, reverse=True)
+    _prune(path.parent, "match-index-*.pickle")
+
+
+def _save_lookup(made: LoadedIndex, path: Path) -> None:
+    try:
+        made.index.dump_lookup(path, {"database": made.database, "marks": made.marks})
+    except OSError as exc:  # searches load the saved index instead
+        log.warning("cannot save the match index's lookup file to %s: %s", path, exc)
+        return
+    _prune(path.parent, "match-index-*.lookup")
+
+
+def _prune(folder: Path, pattern: str) -> None:
+    saved = sorted(folder.glob(pattern), key=_modified, reverse=True)
     for old in saved[KEEP_FILES:]:
         old.unlink(missing_ok=True)  # a process reading it keeps its open file
 

@@ -41,6 +41,12 @@ def current_index(session: Session) -> LoadedIndex:
     return loaded
 
 
+def index_for_search(session: Session) -> LoadedIndex:
+    """For one search or a few (the CLI): the current index opened from its lookup file, reading only what the
+    searches need; loaded or built as usual (and its lookup file written) when there is none yet."""
+    return live.open_for_search(session)
+
+
 def reset_index() -> None:
     live.reset()
 

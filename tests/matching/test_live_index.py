@@ -9,6 +9,7 @@ import json
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -153,8 +154,8 @@ def test_a_publication_applied_by_another_process_shows_up_after_the_background_
         assert client.get("/readyz").json()["checks"]["index"]["snapshots"] == {"ofac_sdn": second}
 
 
-def newest_index_file() -> Path:
-    files = sorted(live.index_folder().glob("match-index-*.pickle"), key=lambda p: p.stat().st_mtime)
+def newest_index_file(kind: str = "pickle") -> Path:
+    files = sorted(live.index_folder().glob(f"match-index-*.{kind}"), key=lambda p: p.stat().st_mtime)
     assert files, "no saved index"
     return files[-1]
 
@@ -173,14 +174,23 @@ def test_the_cli_starts_from_the_saved_index_and_rebuilds_a_corrupt_or_stale_one
         "database",
         "update",
     )  # no saved index of these snapshots yet: built, then saved
-    saved = newest_index_file()
-    assert match()["index"] == "file"
+    assert match()["index"] == "lookup"  # opened from its lookup file, nothing loaded
+    saved, lookup = newest_index_file(), newest_index_file("lookup")
 
-    saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])  # cut short, as by a full disk
+    lookup.write_bytes(lookup.read_bytes()[: lookup.stat().st_size // 2])  # cut short, as by a full disk
+    assert match()["index"] == "file"  # the saved index loaded instead, and the lookup file written again
+    assert match()["index"] == "lookup"
+
+    for path in (saved, lookup):
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     assert match()["index"] == "database"
 
-    with saved.open("wb") as file:  # another version of the matcher wrote it
+    with saved.open("wb") as file:  # another version of the matcher wrote both
         pickle.dump({"magic": MAGIC, "version": "other-code", "meta": {}}, file)
+    with sqlite3.connect(lookup) as connection:
+        connection.execute(
+            "UPDATE header SET value = ? WHERE name = 'version'", (pickle.dumps("other-code"),)
+        )
     assert match()["index"] == "database"
 
 
