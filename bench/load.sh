@@ -17,13 +17,16 @@
 # postgresql+psycopg://postgres@127.0.0.1:5432/postgres), DURATION (15s), THREADS (2), CONNECTIONS (16),
 # CANDIDATES (1000), PUBLICATIONS (at most this many publications applied meanwhile, 40), PUB_DURATION (120s),
 # SANCTRACK_SAMPLE_DATA
-# (../shared/data). Loopback only; every loop is bounded and every process it starts is stopped at the end. Creates
+# (../shared/data), REDIS_URL (the API processes and the publications use Redis, as deployed: the shared generation
+# of the read cache, the key revocations; default redis://127.0.0.1:6379/15, a scratch database emptied at the end).
+# Loopback only; every loop is bounded and every process it starts is stopped at the end. Creates
 # and drops the database sanctrack_load (KEEP_DB=1 keeps it). Exit code 1 if any request failed or answered non-2xx.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 ADMIN_URL="${ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
+REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
 DB_NAME="sanctrack_load"
 DURATION="${DURATION:-15s}"
 THREADS="${THREADS:-2}"
@@ -41,6 +44,7 @@ say() { printf '\n== %s\n' "$*" >&2; }
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  "$PY" -c 'import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()' "$REDIS_URL" >/dev/null 2>&1 || true
   if [[ "${KEEP_DB:-0}" != 1 ]]; then
     "$PY" - "$ADMIN_URL" "$DB_NAME" <<'EOF' >/dev/null 2>&1 || true
 import sys
@@ -148,6 +152,8 @@ figure cli_first_match_index "$FIRST_ORIGIN"
 figure cli_match_index "$(sanctrack match "Faleh al-Fayyad" --json 2>>"$WORK/cli.log" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["index"])')"
 figure cli_match_seconds "$(median_seconds "$PY" -m app match "Faleh al-Fayyad")"
 figure cli_help_seconds "$(median_seconds "$PY" -m app --help)"
+# What a fresh process pays on its first person's name whatever the index: rigour builds its name tagger.
+figure cli_tagger_seconds "$(median_seconds "$PY" -c 'from rigour.names import NameTypeTag, analyze_names; analyze_names(NameTypeTag.PER, ["Faleh al-Fayyad"])')"
 
 # ---- memory of the index in one process, every source loaded (from the saved index, as an API process loads it) --
 say "memory of the index"
@@ -193,6 +199,7 @@ def bare() -> dict[str, str]:
 EOF
 
 API_PORT="$(free_port)"; BARE_PORT="$(free_port)"
+export SANCTRACK_REDIS_URL="$REDIS_URL"  # from here on: the servers and the publications applied meanwhile
 (cd "$ROOT" && exec "$PY" -m uvicorn app.main:create_app --factory --host 127.0.0.1 --port "$API_PORT" \
   --log-level warning --no-access-log >"$WORK/api.log" 2>&1) &
 PIDS+=($!)
@@ -252,6 +259,10 @@ run() {  # name, lua script, url, [duration]
 }
 
 # ---- at rest ---------------------------------------------------------------------------------------------------
+# First the candidates read while the API's cache is empty (each of the 1,000 read from the database once), which
+# is also the warm-up of the figures that follow, as the bare endpoint gets one.
+run "GET /v1/targets/{id} cold" "$WORK/by_id.lua" "http://127.0.0.1:$API_PORT/" 5s
+wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s "http://127.0.0.1:$BARE_PORT/bare" >/dev/null
 run "bare GET /bare (ceiling)" "$WORK/report.lua" "http://127.0.0.1:$BARE_PORT/bare"
 run "GET /v1/targets/{id}" "$WORK/by_id.lua" "http://127.0.0.1:$API_PORT/"
 run "GET /v1/targets?limit=50" "$WORK/auth.lua" "http://127.0.0.1:$API_PORT/v1/targets?limit=50"
@@ -331,6 +342,7 @@ print(f"first POST /v1/match after ready:  {figures.get('first_match_after_ready
 print(f"sanctrack match NAME (median of 3): {figures.get('cli_match_seconds', '?')} s, index from: {figures.get('cli_match_index', '?')}"
       f" (first call: {figures.get('cli_first_match_seconds', '?')} s, index from: {figures.get('cli_first_match_index', '?')})")
 print(f"sanctrack --help (median of 3):     {figures.get('cli_help_seconds', '?')} s")
+print(f"rigour's person-name tagger built in a bare process (median of 3): {figures.get('cli_tagger_seconds', '?')} s")
 print(f"index memory, one process:         {figures.get('index_memory', '?').replace('_', ' ')}")
 
 def ratio(a, b):
