@@ -1,4 +1,5 @@
-"""Answers of ``GET /v1/targets/{id}``, kept in this process for one generation of the candidates' tables.
+"""Answers of ``GET /v1/targets/{id}`` and ``GET /v1/targets``, kept in this process for one generation of the
+candidates' tables.
 
 The answer of a candidate is read from several tables (see ``app.changes.CANDIDATE_TABLES``) in five queries; the
 same candidate is asked for again and again by clients polling its standing. An entry is used only while the
@@ -12,10 +13,11 @@ Without a shared generation (no Redis) nothing is kept.
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 ENTRY_SECONDS = 600.0
-MAX_ENTRIES = 20_000  # about 1 KiB each: ~20 MiB at most per process
+MAX_BYTES = 64 * 2**20  # of answers kept per process (a candidate is about 1 KiB, a page of 50 about 50 KiB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +28,14 @@ class Rendered:
     until: float  # time.monotonic() after which it is read again
 
 
-_entries: dict[int, Rendered] = {}
+_entries: dict[Hashable, Rendered] = {}  # ("target", id) or ("page", the query's parameters)
+_kept_bytes = 0
 # The authorities with a list loaded, which every answer shows, under the generation they were read in.
 _followed: tuple[int | None, set[str]] | None = None
 
 
-def get(target_id: int, generation: int | None) -> Rendered | None:
-    entry = _entries.get(target_id)
+def get(key: Hashable, generation: int | None) -> Rendered | None:
+    entry = _entries.get(key)
     if (
         entry is None
         or generation is None
@@ -43,12 +46,15 @@ def get(target_id: int, generation: int | None) -> Rendered | None:
     return entry
 
 
-def put(target_id: int, generation: int | None, body: bytes, etag: str) -> Rendered:
+def put(key: Hashable, generation: int | None, body: bytes, etag: str = "") -> Rendered:
+    global _kept_bytes
     entry = Rendered(body, etag, generation, time.monotonic() + ENTRY_SECONDS)
     if generation is not None:
-        if len(_entries) >= MAX_ENTRIES:
-            _entries.clear()  # crude, but a full table means more candidates are read than it holds anyway
-        _entries[target_id] = entry
+        if _kept_bytes + len(body) > MAX_BYTES:
+            clear()  # crude, but a full cache means more is read than it holds anyway
+        previous = _entries.get(key)
+        _kept_bytes += len(body) - (len(previous.body) if previous is not None else 0)
+        _entries[key] = entry
     return entry
 
 
@@ -64,6 +70,7 @@ def keep_followed(generation: int | None, authorities: set[str]) -> set[str]:
 
 
 def clear() -> None:
-    global _followed
+    global _followed, _kept_bytes
     _entries.clear()
     _followed = None
+    _kept_bytes = 0

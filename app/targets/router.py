@@ -111,9 +111,9 @@ def create_target(
 
 
 @router.get("/targets", response_model=schemas.TargetPage, summary="List candidate targets")
-def list_targets(
-    session: SessionDep,
-    _: ReadActor,
+async def list_targets(
+    _: CachedReadActor,
+    unit_of_work: UnitOfWorkDep,
     status_: Annotated[schemas.Status | None, Query(alias="status")] = None,
     program: str | None = None,
     tag: str | None = None,
@@ -121,11 +121,51 @@ def list_targets(
     q: Annotated[str | None, Query(max_length=200, description="Text in the name or an alias")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> schemas.TargetPage:
-    items, total = service.list_targets(
-        session, status=status_, program=program, tag=tag, q=q, kind=kind, limit=limit, offset=offset
-    )
-    return schemas.TargetPage(items=present(session, items), total=total, limit=limit, offset=offset)
+) -> Response:
+    # Pages are cached as candidates are (see get_target): dashboards poll the same few pages.
+    filters = {"status": status_, "program": program, "tag": tag, "q": q, "kind": kind}
+    key = ("page", tuple(filters.items()), limit, offset)
+    generation = await changes.generation()
+    rendered = readcache.get(key, generation)
+    if rendered is None:
+        rendered = await run_in_threadpool(
+            _render_page, unit_of_work, key, filters, limit, offset, generation
+        )
+    return Response(rendered.body, media_type="application/json")
+
+
+def _render_page(
+    unit_of_work: UnitOfWork,
+    key: tuple[Any, ...],
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+    generation: int | None,
+) -> readcache.Rendered:
+    with unit_of_work() as session:
+        _read_without_transaction(session)
+        items, total = service.list_targets(session, **filters, limit=limit, offset=offset)
+        page = schemas.TargetPage(
+            items=present(session, items, followed=_followed(session, generation)),
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+    return readcache.put(key, generation, page.model_dump_json().encode())
+
+
+def _read_without_transaction(session: Session) -> None:
+    # No BEGIN/COMMIT round trips: a read needs no transaction of its own, as each statement sees committed rows
+    # either way.
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _followed(session: Session, generation: int | None) -> set[str]:
+    followed = readcache.followed(generation)
+    if followed is None:
+        followed = readcache.keep_followed(generation, followed_authorities(session))
+    return followed
 
 
 @router.get("/targets/{target_id}", response_model=schemas.TargetOut, summary="Read a candidate target")
@@ -134,7 +174,7 @@ async def get_target(target_id: int, _: CachedReadActor, unit_of_work: UnitOfWor
     # while no commit has touched the candidates' tables (app.targets.readcache), without a thread or a session.
     # The generation is read before the database, so what is kept under it is at least that recent.
     generation = await changes.generation()
-    rendered = readcache.get(target_id, generation)
+    rendered = readcache.get(("target", target_id), generation)
     if rendered is None:
         rendered = await run_in_threadpool(_render_target, unit_of_work, target_id, generation)
     return Response(rendered.body, media_type="application/json", headers={"ETag": rendered.etag})
@@ -142,16 +182,12 @@ async def get_target(target_id: int, _: CachedReadActor, unit_of_work: UnitOfWor
 
 def _render_target(unit_of_work: UnitOfWork, target_id: int, generation: int | None) -> readcache.Rendered:
     with unit_of_work() as session:
-        # Two statements in all (plus the pool's ping) and no BEGIN/COMMIT round trips: a read needs no
-        # transaction of its own, as each statement sees committed rows either way.
-        if not session.in_transaction():
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        _read_without_transaction(session)
         target, evidence_count = service.read_target(session, target_id)
-        followed = readcache.followed(generation)
-        if followed is None:
-            followed = readcache.keep_followed(generation, followed_authorities(session))
-        out = present(session, [target], counts={target.id: evidence_count}, followed=followed)[0]
-    return readcache.put(target_id, generation, out.model_dump_json().encode(), etag(target))
+        out = present(
+            session, [target], counts={target.id: evidence_count}, followed=_followed(session, generation)
+        )[0]
+    return readcache.put(("target", target_id), generation, out.model_dump_json().encode(), etag(target))
 
 
 @router.patch(

@@ -69,7 +69,8 @@ def write_behind_the_back(target_id: int, rationale: str) -> None:
 
 
 def _cached(target_id: int) -> bool:
-    return any(entry for key, entry in readcache._entries.items() if key == target_id)
+    entry = readcache._entries.get(("target", target_id))
+    return entry is not None and readcache.get(("target", target_id), entry.generation) is not None
 
 
 def test_a_repeated_read_is_served_from_the_cache(served) -> None:  # type: ignore[no-untyped-def]
@@ -100,6 +101,30 @@ def test_evidence_added_by_another_process_shows_at_once(served) -> None:  # typ
         env={"SANCTRACK_REDIS_URL": REDIS_URL},
     )
     assert client.get(f"/v1/targets/{target_id}", headers=headers).json()["evidence_count"] == 1
+
+
+def test_a_page_of_candidates_is_cached_and_retired_alike(served) -> None:  # type: ignore[no-untyped-def]
+    client, headers, target_id = served
+    first = client.get("/v1/targets?limit=10", headers=headers)
+    assert first.status_code == 200, first.text
+    assert [(t["id"], t["evidence_count"]) for t in first.json()["items"]] == [(target_id, 0)]
+    write_behind_the_back(target_id, "changed under the cache")
+    assert client.get("/v1/targets?limit=10", headers=headers).json() == first.json()
+    assert client.get("/v1/targets?limit=5", headers=headers).json()["items"][0]["rationale"] == (
+        "changed under the cache"  # another page: read now
+    )
+    run_sanctrack(
+        "evidence",
+        "add",
+        str(target_id),
+        "--title",
+        "Court filing",
+        "--allegation",
+        "corruption",
+        env={"SANCTRACK_REDIS_URL": REDIS_URL},
+    )
+    page = client.get("/v1/targets?limit=10", headers=headers).json()
+    assert [(t["id"], t["evidence_count"]) for t in page["items"]] == [(target_id, 1)]
 
 
 def test_an_edit_through_the_api_shows_in_the_next_read(served) -> None:  # type: ignore[no-untyped-def]
