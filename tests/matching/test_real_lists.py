@@ -16,6 +16,8 @@ from app.matching.score import score
 from tests.matching.conftest import sample_data_dir
 
 FAYYADH = ("ofac_sdn", "30242")
+# The session's real index is built once, in the worker that runs this group (tests/matching/test_lookup.py too).
+pytestmark = pytest.mark.xdist_group("real_index")
 
 
 def top(index: MatchIndex, name: str, **kwargs) -> list:
