@@ -25,6 +25,7 @@ from typing import Any
 
 import redis
 import redis.asyncio
+from sqlalchemy.engine import make_url
 
 from app.config import get_settings
 
@@ -61,8 +62,11 @@ def take_written(conn: Any) -> set[str]:
 def generation_key() -> str:
     """The Redis key of the generation: one per database, so deployments (or test runs) sharing a Redis never
     retire each other's entries."""
-    database = hashlib.sha256(get_settings().database_url.encode()).hexdigest()[:16]
-    return GENERATION_KEY_PREFIX + database
+    # Named by backend, host, port and database, not by the URL as written: the API and a worker may spell the
+    # same database with another driver or user (postgresql:// and postgresql+psycopg://).
+    url = make_url(get_settings().database_url)
+    identity = f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"
+    return GENERATION_KEY_PREFIX + hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
 class _Generation:

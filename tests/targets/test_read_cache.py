@@ -188,3 +188,20 @@ def test_redis_unreachable_reads_the_database(committed_db, monkeypatch, unused_
         response = client.get(f"/v1/targets/{target_id}", headers=headers)
         assert response.status_code == 200
         assert response.json()["rationale"] == "seen at once"
+
+
+def test_processes_spelling_the_database_differently_share_one_generation(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    keys = set()
+    for url in (
+        "postgresql://api@db.internal:5432/sanctrack",
+        "postgresql+psycopg://worker:pw@db.internal:5432/sanctrack",
+    ):
+        monkeypatch.setenv("SANCTRACK_DATABASE_URL", url)
+        get_settings.cache_clear()
+        keys.add(changes.generation_key())
+    monkeypatch.setenv("SANCTRACK_DATABASE_URL", "postgresql://api@db.internal:5432/other")
+    get_settings.cache_clear()
+    other = changes.generation_key()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    assert len(keys) == 1 and other not in keys
