@@ -38,13 +38,17 @@ def _bearer(request: Request) -> str | None:
     )
 
 
+def _acting(request: Request, key: service.VerifiedKey, scope: str) -> Actor:
+    """The actor of a request whose key was verified: a 403 when its scope is short of ``scope``."""
+    service.require(key, scope)
+    actor = Actor(name=key.name, api_key_id=key.id, scope=key.scope)
+    request.state.actor = actor  # for the access log
+    return actor
+
+
 def require_scope(scope: str) -> Callable[..., Actor]:
     def dependency(request: Request, session: SessionDep) -> Actor:
-        key = service.authenticate(session, _bearer(request))
-        service.require(key, scope)
-        actor = Actor(name=key.name, api_key_id=key.id, scope=key.scope)
-        request.state.actor = actor
-        return actor
+        return _acting(request, service.authenticate(session, _bearer(request)), scope)
 
     # Recorded so that tooling (the access-control matrix test) can tell which scope each route demands.
     dependency.required_scope = scope  # type: ignore[attr-defined]
@@ -65,10 +69,7 @@ def require_scope_cached(scope: str) -> Callable[..., Any]:
         key = service.authenticate_cached(raw_key)
         if key is None:
             key = await run_in_threadpool(_authenticate_in, unit_of_work, raw_key)
-        service.require(key, scope)
-        actor = Actor(name=key.name, api_key_id=key.id, scope=key.scope)
-        request.state.actor = actor
-        return actor
+        return _acting(request, key, scope)
 
     dependency.required_scope = scope  # type: ignore[attr-defined]
     return dependency
