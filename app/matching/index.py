@@ -58,7 +58,10 @@ RARE_WORD_SHARE = 0.001  # ... and in at most this share of all names, to tell a
 # (compare_names), and at least the SHORTLIST_MIN best aligned. bench/train_matcher.py reports how many positive
 # train queries the shortlist keeps.
 SHORTLIST_ALIGNMENT = 0.45
-SHORTLIST_MIN = 8
+SHORTLIST_MIN = 4
+# Aligning a pair of names is the costly step of a search: only the candidate names sharing the most
+# (rarity-weighted) keys with the query are aligned, at most this many.
+SHORTLIST_ALIGN_NAMES = 20
 # Misspelt words: a word's consonant skeleton of at least NEAR_MIN_SKELETON letters is also indexed with each of its
 # letters left out ("d" keys), so that a letter doubled, dropped, swapped or replaced (BELAVENTSEV/BELAVENCEV,
 # KELMENDI/KELJMENDI, HUBARYEV/GUBAREV) still finds the name. A query word looks its near spellings up only through
@@ -66,6 +69,24 @@ SHORTLIST_MIN = 8
 # word's own spelling or skeleton.
 NEAR_MIN_SKELETON = 3
 NEAR_POSTING_MAX = 2000
+# Long words written longer or shorter on the other side (TELECOM / TELECOMMUNICATIONS, KRONSTADT /
+# KRONSHTADTSKYY, GHAFARIAN / GHAFFARIANANBERAN) share no skeleton nor a near one, but their first consonants:
+# a word of at least PREFIX_MIN_SKELETON consonants is also indexed by its first PREFIX_LENGTH ("p" keys), looked
+# up only where at most PREFIX_POSTING_MAX names share them, and counted like a near spelling.
+PREFIX_MIN_SKELETON = 4
+PREFIX_LENGTH = 3
+PREFIX_POSTING_MAX = 400
+# An organization's name of two words or more is also indexed by its initials ("a" keys): MMZ is MYTISHCHINSKI
+# MASHINOSTROITELNY ZAVOD, BM BANK the BANK OF MOSCOW. A query word of ACRONYM_MIN to ACRONYM_MAX letters looks
+# them up, and a query name's initials look up a listed word spelled so (OTI for ORGANISATION FOR TECHNOLOGICAL
+# INDUSTRIES).
+ACRONYM_MIN = 2
+ACRONYM_MAX = 6
+# A query whose words find fewer names than this together (one common word and one misspelt or unknown) is given
+# the names that share most with it on single words, up to this many, as a search engine always answers its
+# best; a word shared by more than FILL_POOL_MAX names is too common to choose among.
+FILL_MIN = 40
+FILL_POOL_MAX = 3000
 
 
 @dataclass(slots=True)
@@ -303,7 +324,13 @@ class MatchIndex:
 
         # Best name alignment per entry among the candidate names.
         best: dict[int, float] = {}
-        for nid in _candidate_names(state, forms, cap):
+        covered: set[int] = set()
+        ranked = _candidate_names(state, forms, cap, ranked=True, covered=covered)
+        # The names sharing most with the query, and those held whole in it ("... OBSHCHESTVO CITY" for a query
+        # whose other word is a misspelt legal form), whatever their rank among names sharing a common word.
+        aligned = ranked[:SHORTLIST_ALIGN_NAMES]
+        aligned += [nid for nid in ranked[SHORTLIST_ALIGN_NAMES:] if nid in covered][:SHORTLIST_ALIGN_NAMES]
+        for nid in aligned:
             form = state.name_forms[nid]
             slot_index = state.name_slot[nid]
             if form is None or slot_index < 0:
@@ -362,16 +389,32 @@ def _deletions(skeleton: str) -> list[str]:
 
 def name_keys(form: NameForm) -> set[str]:
     """A listed name's blocking keys: its words' (see :meth:`NameForm.blocking_keys`), their skeletons with one
-    letter left out (see NEAR_MIN_SKELETON), and two neighbouring words written as one (GREEN WAVE is found by
-    GREENWAVE, GHOLAM ALI by GHOLAMALI)."""
+    letter left out (see NEAR_MIN_SKELETON) and their first consonants (PREFIX_MIN_SKELETON), two neighbouring
+    words written as one (GREEN WAVE is found by GREENWAVE, GHOLAM ALI by GHOLAMALI), an organization's initials
+    (ACRONYM_MIN)."""
     keys = form.blocking_keys()
     heavy = [t for t in form.tokens if not t.abjad and t.weight >= WEIGHT["generic"]]
     for token in heavy:
         if len(token.skeleton) >= NEAR_MIN_SKELETON:
             keys.update("d" + v for v in _deletions(token.skeleton))
+        if len(token.skeleton) >= PREFIX_MIN_SKELETON:
+            keys.add("p" + token.skeleton[:PREFIX_LENGTH])
     for a, b in zip(heavy, heavy[1:], strict=False):
         keys.update(make_token(a.text + b.text, "word", parts=(a.text, b.text)).own_keys())
+    initials = _initials(form)
+    if initials:
+        keys.add("a" + initials)
     return keys
+
+
+def _initials(form: NameForm) -> str:
+    """The initials of an organization's name of two words or more (legal forms, stopwords left out), else ""."""
+    if form.kind == "person" or form.abjad:
+        return ""
+    words = [t.text for t in form.tokens if t.weight >= WEIGHT["generic"] and t.text[0].isalpha()]
+    if not ACRONYM_MIN <= len(words) <= ACRONYM_MAX:
+        return ""
+    return "".join(w[0] for w in words)
 
 
 def _near_hits(postings: dict[str, set[int]], skeleton: str) -> set[int]:
@@ -435,10 +478,20 @@ def _joined_pairs(forms: list[NameForm]) -> list[Token]:
     return out
 
 
+def _informative_words(form: NameForm) -> int:
+    return sum(1 for t in form.tokens if t.weight >= WEIGHT["generic"]) or len(form.tokens)
+
+
 def _candidate_names(
-    state: _State, forms: list[NameForm], cap: int, broad: bool = False, ranked: bool = False
+    state: _State,
+    forms: list[NameForm],
+    cap: int,
+    broad: bool = False,
+    ranked: bool = False,
+    covered: set[int] | None = None,
 ) -> list[int]:
-    """Name ids worth scoring, at most ``cap``; in order of overlap when ``ranked`` (or when there were more)."""
+    """Name ids worth scoring, at most ``cap``; in order of overlap when ``ranked`` (or when there were more).
+    ``covered`` (with ``ranked``) receives those of them each of whose informative words the query has."""
     postings = state.postings
     total = max(state.name_count, 1)
     tokens: list[Token] = []
@@ -454,28 +507,47 @@ def _candidate_names(
         # A word read from Arabic script is known by its consonant outline alone, which many Latin words share:
         # look further before ranking.
         cap = max(cap, ABJAD_CANDIDATE_CAP)
-    # Per query word: its rarity, the names it finds (spelling family or skeleton), those sharing its exact
-    # spelling, and those holding a word one letter away (see NEAR_MIN_SKELETON), which count for less.
-    info: list[tuple[float, set[int], set[int], set[int]]] = []
+    # Per query word: its rarity, the rarity of its exact spelling, the names it finds (spelling family or
+    # skeleton), those sharing its exact spelling, and those holding a word one letter away or beginning alike
+    # (see NEAR_MIN_SKELETON, PREFIX_MIN_SKELETON), which count for less.
+    info: list[tuple[float, float, set[int], set[int], set[int]]] = []
+
+    def rarity_of(weight: float, found: set[int]) -> float:
+        return weight * math.log(1.0 + total / max(len(found), 1))
+
     for token in [*tokens, *_joined_pairs(forms)]:
         hits, exact = _hit_set(postings, token)
         near: set[int] = set()
-        if not token.abjad and len(token.skeleton) >= NEAR_MIN_SKELETON and token.weight >= WEIGHT["generic"]:
-            near = _near_hits(postings, token.skeleton) - hits
+        if not token.abjad and token.weight >= WEIGHT["generic"]:
+            if len(token.skeleton) >= NEAR_MIN_SKELETON:
+                near = _near_hits(postings, token.skeleton)
+            if len(token.skeleton) >= PREFIX_MIN_SKELETON:
+                prefix = postings.get("p" + token.skeleton[:PREFIX_LENGTH])
+                if prefix and len(prefix) <= PREFIX_POSTING_MAX:
+                    near = near | prefix
+            if ACRONYM_MIN <= len(token.text) <= ACRONYM_MAX:
+                acronym = postings.get("a" + token.text)
+                if acronym:
+                    hits, exact = hits | acronym, exact | acronym
+            near = near - hits
         if hits or near:
-            rarity = token.weight * math.log(1.0 + total / max(len(hits), 1))
-            info.append((rarity, hits, exact, near))
+            info.append((rarity_of(token.weight, hits), rarity_of(token.weight, exact), hits, exact, near))
+    for form in forms:
+        initials = _initials(form)
+        acronym = postings.get("t" + initials) if initials else None
+        if acronym:
+            info.append((rarity_of(1.0, acronym), rarity_of(1.0, acronym), acronym, acronym, set()))
     if not info:
         return []
     candidates: set[int] = set()
     if len(info) == 1:
-        _, hits, exact, near = info[0]
+        _, _, hits, exact, near = info[0]
         candidates = set(exact) if len(hits) > cap and exact and not broad and not abjad else hits | near
     else:
         for a in range(len(info)):
             for b in range(a + 1, len(info)):
-                candidates |= (info[a][1] | info[a][3]) & (info[b][1] | info[b][3])
-        for _, hits, exact, near in info:
+                candidates |= (info[a][2] | info[a][4]) & (info[b][2] | info[b][4])
+        for _, _, hits, exact, near in info:
             if len(hits) <= RARE_WORD_NAMES:
                 candidates |= hits
                 if len(near) <= RARE_WORD_NAMES:
@@ -483,26 +555,52 @@ def _candidate_names(
             elif len(exact) <= RARE_WORD_NAMES:
                 # a word spelled so by few names (GATEWICK, GORANOV) whose skeleton many share
                 candidates |= exact
+    query_length = max(len(form.tokens) for form in forms)
+    name_forms = state.name_forms
+
+    def overlaps(nids: set[int], covered: set[int] | None = None) -> list[tuple[float, int]]:
+        """(overlap, name id) of each name: the rarity of each query word it shares, in full for the exact
+        spelling, less for the skeleton, least for a near spelling; names of the query's length first among
+        equals ("Muhammad al-Muhammad" among thousands of names with a Muhammad). Set operations do the walk.
+        ``covered`` receives the names each of whose informative words a query word finds."""
+        value = dict.fromkeys(nids, 0.0)
+        shared = dict.fromkeys(nids, 0)
+        for rarity, exact_rarity, hits, exact, near in info:
+            found = nids & exact
+            for nid in found:
+                value[nid] += exact_rarity
+            rest = (nids & hits) - found
+            for nid in rest:
+                value[nid] += 0.7 * rarity
+            further = (nids & near) - hits - exact
+            for nid in further:
+                value[nid] += 0.5 * rarity
+            if covered is not None:
+                for nid in (*found, *rest, *further):
+                    shared[nid] += 1
+        out = []
+        for nid, v in value.items():
+            form = name_forms[nid]
+            if form is None:
+                continue
+            out.append((v - 0.05 * abs(len(form.tokens) - query_length), nid))
+            if covered is not None and shared[nid] >= _informative_words(form):
+                covered.add(nid)
+        return out
+
+    if len(candidates) < FILL_MIN and not broad and not abjad:
+        pool: set[int] = set()
+        for _, _, hits, exact, near in info:
+            if len(hits) + len(near) <= FILL_POOL_MAX:
+                pool |= hits | near
+            elif len(exact) <= FILL_POOL_MAX:
+                pool |= exact
+        pool -= candidates
+        if pool:
+            candidates |= {nid for _, nid in heapq.nlargest(FILL_MIN - len(candidates), overlaps(pool))}
     if broad and len(candidates) < cap:
-        for _, hits, _, _ in info:
+        for _, _, hits, _, _ in info:
             candidates |= hits
     elif len(candidates) <= cap and not ranked:
         return list(candidates)
-    query_length = max(len(form.tokens) for form in forms)
-    name_forms = state.name_forms
-    scored = []
-    for nid in candidates:
-        overlap = 0.0
-        for rarity, hits, exact, near in info:
-            if nid in exact:
-                overlap += rarity
-            elif nid in hits:
-                overlap += 0.7 * rarity
-            elif nid in near:
-                overlap += 0.5 * rarity
-        # Among names sharing as much, those of the query's length are the closer ones ("Muhammad al-Muhammad"
-        # among thousands of names with a Muhammad).
-        form = name_forms[nid]
-        overlap -= 0.05 * abs((len(form.tokens) if form is not None else 99) - query_length)
-        scored.append((overlap, nid))
-    return [nid for _, nid in heapq.nlargest(cap, scored)]
+    return [nid for _, nid in heapq.nlargest(cap, overlaps(candidates, covered))]

@@ -110,8 +110,21 @@ class Model:
         return out
 
     def log_odds(self, values: tuple[float, ...] | list[float]) -> float:
-        """The features' log-odds from the reference point, without the baseline."""
-        return sum(self.contributions(values))
+        """The features' log-odds from the reference point, without the baseline (the sum of the contributions,
+        computed directly: no per-feature split)."""
+        r = self.reference
+        total = 0.0
+        for (i, j), w in zip(self.terms, self.weights, strict=True):
+            if j < 0:
+                total += w * (values[i] - r[i])
+            else:
+                total += w * (values[i] * values[j] - r[i] * r[j])
+        return total
+
+    def at_reference(self, values: tuple[float, ...] | list[float], start: int) -> bool:
+        """Whether the features from ``start`` on are all at the reference point (they then contribute nothing)."""
+        r = self.reference
+        return all(values[i] == r[i] for i in range(start, len(values)))
 
     def explained(self, values: tuple[float, ...] | list[float]) -> dict[str, float]:
         return {name: round(v, 4) for name, v in zip(self.features, self.contributions(values), strict=True)}

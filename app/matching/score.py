@@ -167,9 +167,14 @@ def evaluate(
     record = record_features(query, entry, corroborations, contradictions)
     name_values = pair.values if pair is not None else _NO_NAME
     values = (*name_values, *record)
-    contributions = model.contributions(values)
-    _cap_record_facts(contributions)
-    log_odds = sum(contributions)
+    contributions: list[float] | None = None
+    if explain or not model.at_reference(values, len(NAME_FEATURES)):
+        contributions = model.contributions(values)
+        _cap_record_facts(contributions)
+        log_odds = sum(contributions)
+    else:
+        # Names only, no explanation wanted: the record features add nothing, and the sum is all a ranking needs.
+        log_odds = model.log_odds(values)
 
     id_match, id_penalty = _identifier_feature(query.identifiers, entry, corroborations, contradictions)
     # No name in common, no match (a shared identifier aside)
@@ -181,16 +186,17 @@ def evaluate(
         identifier = _logit(lifted) - _logit(probability)
         probability = lifted
 
-    features = {name: round(v, 4) for name, v in zip(model.features, contributions, strict=True)}
-    features["identifier"] = round(identifier, 4)
     explanation: dict[str, Any] = {
-        "features": features,
         "contradictions": contradictions,
         "corroborations": corroborations,
         "identifier_match": id_match,
         # features (identifier aside) add up to log_odds - baseline: what each added to the log-odds of a match
         "model": {"baseline": round(model.baseline, 4), "log_odds": round(model.baseline + log_odds, 4)},
     }
+    if contributions is not None:
+        features = {name: round(v, 4) for name, v in zip(model.features, contributions, strict=True)}
+        features["identifier"] = round(identifier, 4)
+        explanation = {"features": features, **explanation}
     alignment = name_values[0]
     if explain and pair is not None:
         explanation["names"] = _names_explanation(query_forms, names, pair, alignment, cache, rare)
