@@ -154,12 +154,6 @@ def test_a_publication_applied_by_another_process_shows_up_after_the_background_
         assert client.get("/readyz").json()["checks"]["index"]["snapshots"] == {"ofac_sdn": second}
 
 
-def newest_index_file(kind: str = "pickle") -> Path:
-    files = sorted(live.index_folder().glob(f"match-index-*.{kind}"), key=lambda p: p.stat().st_mtime)
-    assert files, "no saved index"
-    return files[-1]
-
-
 @pytest.mark.usefixtures("committed_db")
 def test_the_cli_starts_from_the_saved_index_and_rebuilds_a_corrupt_or_stale_one(tmp_path: Path) -> None:
     snapshot = publish(tmp_path / "p1", [*baseline_numbers(30), FAYYADH], "2023-12-28").snapshot_id
@@ -175,7 +169,10 @@ def test_the_cli_starts_from_the_saved_index_and_rebuilds_a_corrupt_or_stale_one
         "update",
     )  # no saved index of these snapshots yet: built, then saved
     assert match()["index"] == "lookup"  # opened from its lookup file, nothing loaded
-    saved, lookup = newest_index_file(), newest_index_file("lookup")
+    with session_scope() as session:  # the files of these snapshots, as the CLI names them
+        saved = live.index_path(live.database_identity(session), live.current_marks(session))
+    lookup = live.lookup_path(saved)
+    assert saved.is_file() and lookup.is_file()
 
     lookup.write_bytes(lookup.read_bytes()[: lookup.stat().st_size // 2])  # cut short, as by a full disk
     assert match()["index"] == "file"  # the saved index loaded instead, and the lookup file written again
