@@ -240,12 +240,19 @@ EOF
 } >"$WORK/by_id.lua"
 {
   printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$KEY"
-  printf 'local ids = %d\n' "$CANDIDATES"
+  printf 'local ids, step = %d, %d\n' "$CANDIDATES" "$THREADS"
   cat <<'EOF'
-local next_id = 0
-request = function()  -- every candidate in turn: each read from the database once while the cache is empty
-  next_id = next_id % ids + 1
-  return wrk.format("GET", "/v1/targets/" .. next_id)
+-- Every candidate in turn, each read from the database once while the cache is empty: thread k of the wrk threads
+-- reads ids k+1, k+1+step, ... (each thread runs its own copy of this script; setup numbers them).
+local made = 0
+function setup(thread)
+  thread:set("first", made)
+  made = made + 1
+end
+local at = nil
+request = function()
+  at = ((at or first) + (at and step or 0)) % ids
+  return wrk.format("GET", "/v1/targets/" .. (at + 1))
 end
 EOF
   cat "$WORK/report.lua"
@@ -325,7 +332,7 @@ WORKERS_PORT="$(free_port)"
 (cd "$ROOT" && exec "$PY" -m app serve --host 127.0.0.1 --port "$WORKERS_PORT" --workers 2 --no-background \
   >"$WORK/api2.log" 2>&1) &
 PIDS+=($!)
-wait_for "http://127.0.0.1:$WORKERS_PORT/readyz"
+wait_for "http://127.0.0.1:$WORKERS_PORT/readyz" 3000  # two processes loading their index at once
 sleep 5  # the second process loads its index too
 # Both processes answer a few seconds of requests first, as the one-worker API had before its figures were taken.
 wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s "$WORK/by_id.lua" "http://127.0.0.1:$WORKERS_PORT/" >/dev/null
