@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from app import ops
 from app.alerts.models import DeliveryAttempt
 from app.lists.models import RawBlob
-from tests.conftest import ADMIN_URL
 from tests.hardening import factories
 from tests.support.cli import run_sanctrack
 
@@ -59,28 +55,13 @@ def test_sqlite_backup_and_restore_round_trip(tmp_path: Path) -> None:
     round_trip(f"sqlite:///{tmp_path / 'sanctrack.db'}", tmp_path / "backups" / "sanctrack.sqlite3")
 
 
-@pytest.fixture
-def scratch_postgres_url() -> Iterator[str]:
-    name = f"sanctrack_backup_{os.getpid()}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def test_postgresql_backup_and_restore_round_trip(tmp_path: Path, scratch_postgres_url: str) -> None:
+def test_postgresql_backup_and_restore_round_trip(tmp_path: Path, empty_postgres: str) -> None:
     try:
         ops.find_pg_tool("pg_dump")
         ops.find_pg_tool("pg_restore")
     except ops.OperationFailed as exc:
         pytest.skip(str(exc))
-    round_trip(scratch_postgres_url, tmp_path / "sanctrack.dump")
+    round_trip(empty_postgres, tmp_path / "sanctrack.dump")
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
