@@ -2,9 +2,10 @@
 
 Each name is profiled once (:func:`profile_of`; the index keeps the profiles of listed names) into plain data that
 pickles: its words, their spelling families (:func:`app.matching.names.fold`), their metaphone keys, the name
-symbols `rigour` finds in it (a Wikidata given-name item shared by Aleksandr and Oleksandr, Yekaterina and
-Kateryna) and its organization classes (OOO, LLC and "limited liability company" are one class; AO, PAO,
-"aktsionernoe obshchestvo" and "joint stock company" another). A pair of profiles then gives
+symbols `rigour`'s person-names corpus gives its words (a Wikidata name item shared by Aleksandr, Alexander and
+Александр, by Serhiy and Serhii, by يوسف and Yusuf; read from :mod:`app.matching.name_symbols`; the corpus keeps
+Oleksandr and Aleksandr apart) and its organization classes (OOO, LLC and "limited liability company" are one
+class; AO, PAO, "aktsionernoe obshchestvo" and "joint stock company" another). A pair of profiles then gives
 :data:`NAME_FEATURES`: the hand-built alignment of :func:`app.matching.names.compare_names` and what the
 maintained libraries measure (rapidfuzz edit distances and token set/sort ratios, rigour's symbols and phonetic
 keys). The model (:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py`` learns the weights.
@@ -20,6 +21,7 @@ from rapidfuzz.distance import JaroWinkler
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text import metaphone
 
+from app.matching.name_symbols import person_name_spans
 from app.matching.names import WEIGHT, NameForm
 
 # The features of one (query name, listed name) pair, in the order the model's weights are stored.
@@ -80,8 +82,16 @@ def profile_of(form: NameForm) -> NameProfile:
     part_symbols: list[frozenset[str]] = []
     org_classes: set[str] = set()
     tag = _TYPE_TAG.get(form.kind or "", NameTypeTag.PER)
-    for name in analyze_names(tag, [form.original]):
+    person = tag == NameTypeTag.PER
+    # A person's name symbols come from the table of app.matching.name_symbols, not from rigour's person tagger,
+    # whose automaton costs 10 s per process to build; the organization tagger is cheap and also gives classes.
+    for name in analyze_names(tag, [form.original], symbols=not person):
         by_part: dict[int, set[str]] = {}
+        if person:
+            parts = name.parts
+            for symbol, positions in person_name_spans([p.form for p in parts]):
+                for position in positions:
+                    by_part.setdefault(parts[position].index, set()).add(symbol)
         for span in name.spans:
             category = str(span.symbol.category).rpartition(".")[2]
             if category == "ORG_CLASS":
