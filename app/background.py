@@ -2,9 +2,10 @@
 
 Services and the pipeline record what has to happen in the database first (a screening request, a delivery, a
 queued run), so nothing is lost when no one is listening; these calls only ask for it to happen *now* rather than at
-the periodic task's next tick. ``workers.background`` provides the Celery implementation and installs it when an
-entry point (the API, the CLI, a worker) starts; until then the calls do nothing, which is always safe except for a
-queued refresh run, which nothing else would pick up (so asking for one without a provider is an error).
+the periodic task's next tick. ``workers.celery_app`` provides the Celery implementation and installs it when an
+entry point starts (the API, a worker; the CLI through ``workers.background``, which imports Celery when first
+asked); until then the calls do nothing, which is always safe except for a queued refresh run, which nothing else
+would pick up (so asking for one without a provider is an error).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from app.cli_support import fail, handle_errors
 from app.config import get_settings
 from app.ops_cli import register as register_db_ops
+from workers.background import install_on_first_request
 
 # Commands whose modules are imported only when they run (or show their own --help): 'sanctrack --help' and each
 # command import what they use, not the whole service. name: (module, attribute, the line 'sanctrack --help' shows).
@@ -113,11 +114,9 @@ app.add_typer(db_app, name="db")
 
 @app.callback()
 def run_command() -> None:
-    # What a command asks of the workers (screen new candidates now, run a queued refresh) goes to the Celery workers.
-    # Imported here, when a command runs, not for 'sanctrack --help': Celery takes a while to import.
-    from workers.celery_app import install_background_work
-
-    install_background_work()
+    # What a command asks of the workers (screen new candidates now, run a queued refresh) goes to the Celery workers;
+    # Celery itself is imported only when a command asks for work.
+    install_on_first_request()
 
 
 @db_app.command("upgrade")
