@@ -20,13 +20,13 @@ from app.config import get_settings
 from app.console import install_console
 from app.db import get_engine, session_scope
 from app.documents.router import router as documents_router
-from app.errors import install_problem_handlers
 from app.lists.router import router as lists_router
 from app.matching import live
 from app.matching.router import router as matching_router
 from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.observability import install_observability
 from app.ops import stale_lists_check
+from app.problems import install_problem_handlers
 from app.targets.router import router as targets_router
 from workers.celery_app import install_background_work
 

@@ -31,7 +31,7 @@ import redis.asyncio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.errors import problem_response
+from app.problems import problem_response
 from app.redaction import redact
 
 PERIOD_SECONDS = 60.0
