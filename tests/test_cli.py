@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.cli import embedded_default_env, run_sanctrack
+from tests.support.cli import cli_help, embedded_default_env, run_sanctrack
 
 sanctrack = run_sanctrack
 
@@ -86,7 +86,7 @@ def test_every_command_help_has_an_example() -> None:
         ["db", "upgrade"],
     ]
     for command in commands:
-        assert "Example:" in sanctrack(*command, "--help").stdout, command
+        assert "Example:" in cli_help(*command), command
 
 
 @pytest.mark.usefixtures("committed_db")

@@ -42,3 +42,15 @@ def run_sanctrack(
     if check:
         assert result.returncode == 0, f"{args}: {result.stderr}"
     return result
+
+
+def cli_help(*command: str) -> str:
+    """What ``sanctrack COMMAND --help`` prints, from the same command-line app run in this process (a help text
+    needs no process of its own, and a test that reads several saves a second of start-up for each)."""
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"], prog_name="sanctrack")
+    assert result.exit_code == 0, result.output
+    return result.output

@@ -21,7 +21,7 @@ from app.pipeline import drain_screening_requests
 from app.targets import service
 from app.targets.models import ScreeningRequest, Target
 from app.targets.schemas import TargetCreate, TargetUpdate
-from tests.support.cli import run_sanctrack
+from tests.support.cli import cli_help, run_sanctrack
 from tests.targets.test_bad_input import assert_problem
 
 # The bad file of issue 13 (item 2): one row opens a quote it never closes; a good row before it and two after.
@@ -356,9 +356,9 @@ def test_several_failing_fields_are_all_named(client, keys) -> None:
 def test_cli_help_shows_flags_as_flags_lists_every_targets_command_and_has_an_example() -> None:
     top = run_sanctrack("--help").stdout
     assert "Example" in top and "sanctrack targets import" in top
-    targets = run_sanctrack("targets", "--help").stdout
+    targets = cli_help("targets")
     description = targets.split("Options:")[0]
     assert all(name in description for name in ("import", "export", "dossier")), description
-    imported = run_sanctrack("targets", "import", "--help").stdout
+    imported = cli_help("targets", "import")
     assert "--dry-run" in imported and "<bool>" not in imported
-    assert "--allow-duplicate" in run_sanctrack("targets", "add", "--help").stdout
+    assert "--allow-duplicate" in cli_help("targets", "add")
