@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import pickle
 
+import pytest
+
 from app.config import Settings
-from app.matching.features import FEATURES, profile_of
+from app.matching.features import FEATURES, NAME_FEATURES, profile_of
 from app.matching.index import AUTO_LINK_THRESHOLD, DEFAULT_THRESHOLD, REVIEW_THRESHOLD, MatchIndex
-from app.matching.model import MODEL_FILE, load_model
+from app.matching.model import MODEL_FILE, ModelFileError, TreeModel, load_model, model_from_json
 from app.matching.names import parse_name
 from app.matching.query import MatchQuery
 from tests.matching.conftest import make_entry
@@ -58,3 +60,58 @@ def test_name_profiles_and_the_index_state_pickle():
     index = MatchIndex([("x", make_entry("1", "IVANOVA, Yekaterina"))])
     state = pickle.loads(pickle.dumps(index._state))
     assert state.slots[0].names.profiles[0].symbols  # rigour's name symbols (Yekaterina = Kateryna) are kept
+
+
+def _tree_model_file() -> dict:
+    """Two trees by hand, and weights for the record features: the format bench/train_matcher.py writes."""
+    return {
+        "kind": "trees",
+        "features": list(FEATURES),
+        "selection": [1.0] + [0.0] * (len(NAME_FEATURES) - 1),
+        "init": -2.0,
+        "trees": [
+            [0, 0.8, [1, 0.5, -1.0, 0.2, -0.4], 1.5, 0.55],  # alignment, then token sort
+            [4, 0.6, -0.3, 0.6, 0.15],  # weakest word
+        ],
+        "record_weights": [1.1, 0.8, 1.5],
+        "calibration": {"slope": 0.9, "intercept": 0.1},
+        "thresholds": {"review": 0.4, "match": 0.45, "auto_link": 0.99},
+    }
+
+
+def _walk(tree, values):
+    while isinstance(tree, list):
+        tree = tree[2] if values[tree[0]] <= tree[1] else tree[3]
+    return tree
+
+
+def test_tree_explanations_add_up_to_the_score():
+    data = _tree_model_file()
+    model = model_from_json(data)
+    assert isinstance(model, TreeModel)
+    n_name, n_record = len(NAME_FEATURES), len(FEATURES) - len(NAME_FEATURES)
+    for values in (
+        [0.9, 0.3] + [0.7] * (n_name - 2) + [0.0] * n_record,  # no fact known
+        [0.5, 0.9] + [0.2] * (n_name - 2) + [1.0] + [-1.0] * (n_record - 1),
+    ):
+        raw = data["init"] + sum(_walk(t, values) for t in data["trees"])
+        raw += sum(w * x for w, x in zip(data["record_weights"], values[n_name:], strict=True))
+        calibrated = 0.9 * raw + 0.1
+        assert model.baseline + model.log_odds(values) == pytest.approx(calibrated)
+        assert model.baseline + sum(model.contributions(values)) == pytest.approx(calibrated)
+
+
+def test_a_fact_not_known_adds_nothing_to_a_tree_model():
+    model = model_from_json(_tree_model_file())
+    values = [0.9] * len(NAME_FEATURES) + [0.0] * (len(FEATURES) - len(NAME_FEATURES))
+    assert model.at_reference(values, len(NAME_FEATURES))
+    assert all(c == 0.0 for c in model.contributions(values)[len(NAME_FEATURES) :])
+    values[FEATURES.index("birth_date")] = -0.5
+    assert model.contributions(values)[FEATURES.index("birth_date")] == pytest.approx(0.9 * 1.1 * -0.5)
+
+
+def test_a_tree_over_a_record_feature_is_refused():
+    data = _tree_model_file()
+    data["trees"].append([0, 0.5, [FEATURES.index("nationality"), 0.0, 0.1, 0.2, 0.15], 0.3, 0.2])
+    with pytest.raises(ModelFileError):
+        model_from_json(data)
