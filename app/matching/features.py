@@ -8,13 +8,21 @@ Oleksandr and Aleksandr apart) and its organization classes (OOO, LLC and "limit
 class; AO, PAO, "aktsionernoe obshchestvo" and "joint stock company" another). A pair of profiles then gives
 :data:`NAME_FEATURES`: the hand-built alignment of :func:`app.matching.names.compare_names` and what the
 maintained libraries measure (rapidfuzz edit distances and token set/sort ratios, rigour's symbols and phonetic
-keys). The model (:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py`` learns the weights.
+keys). Candidates not shipped yet (:data:`COVERAGE_FEATURES`): which words of each name have no like in the
+other and how rare the words are that agree or do not (how many listed names bear each word:
+``data/word_frequency.json``, written by ``bench/train_matcher.py --word-frequency``): two names of a list that
+differ by one word (NPP PRIMA / NPP GAMMA, RAGHAD / RANA SADDAM HUSSEIN) share their common words, and the rare
+one is the one that tells them apart. The model (:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py``
+learns the weights.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
@@ -41,6 +49,18 @@ NAME_FEATURES = (
     "single_word",  # one side is a single word
     "weak_alias",  # the listed name is a weak alias (a nickname, a fragment)
     "cross_script",  # one name was read from Arabic script and the other not
+)
+# Candidate name features (issue 12, not in the shipped model: bench/README.md, "Boosted trees and word coverage").
+# Appending them to NAME_FEATURES and ``*word_coverage(query, listed)`` to name_features' values is all a model
+# trained with them needs; bench/train_matcher.py computes them for cached rows.
+COVERAGE_FEATURES = (
+    "listed_unmatched",  # share of the listed name's words with no like in the query (what a namesake differs by)
+    "query_unmatched",  # share of the query's words with no like in the listed name
+    "listed_unmatched_rarity",  # the same share weighted by how rare each listed word is among listed names
+    "query_unmatched_rarity",  # the query's share weighted so
+    "unmatched_rarest",  # how rare the rarest word is that has no like on the other side (PRIMA / GAMMA)
+    "matched_rarity",  # how rare the listed words the query has are, together (ALI HASSAN tells little)
+    "number_conflict",  # both names hold numbers, and not the same ones (LONG XING 628 / LONG XING 622)
 )
 # The features of the two records beside their names.
 RECORD_FEATURES = ("birth_date", "nationality", "kind")
@@ -170,3 +190,91 @@ def name_features(
         1.0 if weak else 0.0,
         1.0 if query.abjad != listed.abjad else 0.0,
     )
+
+
+# Two words are alike when their best Jaro-Winkler similarity reaches this (by spelling family, or by outline when
+# one name was read from Arabic script): SERGEY / SERGEI, HUSSEIN / HUSSAIN are, ALI / AHMED are not.
+WORD_ALIKE = 0.85
+WORD_FREQUENCY_FILE = Path(__file__).resolve().parent / "data" / "word_frequency.json"
+
+
+@cache
+def _word_frequency() -> tuple[int, dict[str, int]]:
+    """How many listed names (of every list of the sample data) bear each spelling family; families fewer than a
+    few names bear are left out of the file (rare ones)."""
+    data = json.loads(WORD_FREQUENCY_FILE.read_text(encoding="utf-8"))
+    return int(data["names"]), data["names_with_word"]
+
+
+def word_rarity(folded: str) -> float:
+    """Inverse name frequency of a spelling family, in [0, 1]: 1 for a word few listed names bear."""
+    names, with_word = _word_frequency()
+    return math.log(names / (1 + with_word.get(folded, 0))) / math.log(names)
+
+
+def _alike(
+    words: tuple[str, ...],
+    others: tuple[str, ...],
+    outlines: tuple[str, ...],
+    other_outlines: tuple[str, ...],
+) -> list[bool]:
+    """Per word, whether the other name has its like: a close spelling, or the same consonant outline, a leading
+    letter aside (OLEKSANDR / ALEKSANDR, KATERYNA / YEKATERINA)."""
+    bare = {o[1:] if len(o) > 3 else o for o in other_outlines} | set(other_outlines)
+    return [
+        any(JaroWinkler.similarity(w, o) >= WORD_ALIKE for o in others)
+        or (len(outline) >= 3 and (outline in bare or outline[1:] in bare))
+        for w, outline in zip(words, outlines, strict=True)
+    ]
+
+
+def _rarities(profile: NameProfile, words: tuple[str, ...]) -> list[float]:
+    # a name read from Arabic script is compared by outlines, whose rarity is not counted: all count as rare
+    if profile.abjad or len(profile.folded) != len(words):
+        return [1.0] * len(words)
+    return [word_rarity(w) for w in profile.folded]
+
+
+def word_coverage(query: NameProfile, listed: NameProfile) -> tuple[float, ...]:
+    """The values of :data:`COVERAGE_FEATURES`: which words of each name have no like in the other, how rare
+    those are and the words the query has, whether numbers disagree."""
+    if query.abjad or listed.abjad:
+        q_words, l_words = query.outlines, listed.outlines
+    else:
+        q_words, l_words = query.folded, listed.folded
+    numbers = _numbers(query), _numbers(listed)
+    number_conflict = 1.0 if numbers[0] and numbers[1] and numbers[0] != numbers[1] else 0.0
+    if not q_words or not l_words:
+        return 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, number_conflict
+    listed_found = _alike(l_words, q_words, listed.outlines, query.outlines)
+    query_found = _alike(q_words, l_words, query.outlines, listed.outlines)
+    listed_rarity = _rarities(listed, l_words)
+    query_rarity = _rarities(query, q_words)
+    listed_missing = [r for r, found in zip(listed_rarity, listed_found, strict=True) if not found]
+    query_missing = [r for r, found in zip(query_rarity, query_found, strict=True) if not found]
+    return (
+        listed_found.count(False) / len(l_words),
+        query_found.count(False) / len(q_words),
+        sum(listed_missing) / (sum(listed_rarity) or 1.0),
+        sum(query_missing) / (sum(query_rarity) or 1.0),
+        max(listed_missing + query_missing, default=0.0),
+        min(sum(r for r, found in zip(listed_rarity, listed_found, strict=True) if found), 3.0),
+        number_conflict,
+    )
+
+
+def _numbers(profile: NameProfile) -> frozenset[str]:
+    return frozenset(w for w in profile.folded if w.isdigit())
+
+
+def name_features_after(query: NameProfile, listed: NameProfile, start: int) -> tuple[float, ...]:
+    """The name features from index ``start`` on that the profiles alone give (for rows built before they were
+    added: ``bench/train_matcher.py``): those of :data:`COVERAGE_FEATURES` that NAME_FEATURES holds."""
+    first = (
+        NAME_FEATURES.index(COVERAGE_FEATURES[0])
+        if COVERAGE_FEATURES[0] in NAME_FEATURES
+        else len(NAME_FEATURES)
+    )
+    if start < first:
+        raise ValueError(f"name features before {NAME_FEATURES[first]} need the alignment")
+    return word_coverage(query, listed)[start - first : len(NAME_FEATURES) - first]
