@@ -5,8 +5,8 @@ Logs: :func:`configure_logging` sends every record to stderr, one JSON object pe
 line goes through :func:`redact` first, so an API key, a bearer token, a webhook secret or a password in a URL
 cannot end up in the logs even when someone logs it by mistake.
 
-Metrics: module-level Prometheus objects (created once per process) plus gauges read from the database at scrape
-time. The Celery layer calls :func:`observe_task`, the webhook sender :func:`record_delivery`.
+Metrics: module-level Prometheus objects (created once per process; the domain's counters are in
+:mod:`app.metrics`, which needs no web framework) plus gauges read from the database at scrape time.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import Response
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -38,6 +38,7 @@ from app.config import get_settings
 from app.context import request_id_var
 from app.lists.models import Snapshot
 from app.matching.models import Link
+from app.metrics import TASK_DURATION, TASK_FAILURES, WEBHOOK_DELIVERIES  # noqa: F401  (registered for /metrics)
 from app.ratelimit import RateLimitMiddleware, limiter_from_settings
 from app.redaction import REDACTED, is_secret_name, redact
 
@@ -161,32 +162,9 @@ HTTP_REQUEST_DURATION = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
-TASK_DURATION = Histogram(
-    "sanctrack_task_duration_seconds",
-    "Background task duration, by task name",
-    ["task"],
-    buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 1800.0, 3600.0),
-)
-TASK_FAILURES = Counter("sanctrack_task_failures", "Background tasks that failed, by task name", ["task"])
-WEBHOOK_DELIVERIES = Counter(
-    "sanctrack_webhook_deliveries", "Webhook delivery attempts, by outcome", ["outcome"]
-)
-
 UNMATCHED_ROUTE = (
     "<unmatched>"  # one label for every unknown path, so scanners cannot inflate the series count
 )
-
-
-def observe_task(name: str, seconds: float, ok: bool) -> None:
-    """Record one finished task run (the Celery layer calls this from task_postrun / task_failure)."""
-    TASK_DURATION.labels(task=name).observe(max(0.0, seconds))
-    if not ok:
-        TASK_FAILURES.labels(task=name).inc()
-
-
-def record_delivery(outcome: str) -> None:
-    """Count one webhook delivery attempt by outcome (succeeded, failed, retrying, disabled...)."""
-    WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
 
 
 # A scrape must answer even when the database hangs: queries run on one worker thread with a deadline, and while

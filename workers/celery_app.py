@@ -14,7 +14,8 @@ from app.background import provide
 from app.config import get_settings
 from app.context import request_id_var
 from app.db import get_engine
-from app.observability import configure_logging, observe_task
+from app.metrics import observe_task
+from app.observability import configure_logging
 from workers.schedule import beat_schedule
 
 

@@ -32,7 +32,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.lists.models import Change, ListEntry, Snapshot
 from app.lists.records import AUTHORITY_OF_SOURCE
 from app.matching.models import Link
-from app.observability import record_delivery
+from app.metrics import record_delivery
 from app.targets.models import AUTHORITIES, Target
 
 # Fields of a listed entry whose change is worth an alert on a designated candidate.

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.db import session_scope
-from app.observability import observe_task, record_delivery
+from app.metrics import observe_task, record_delivery
 from tests.hardening import factories
 
 
