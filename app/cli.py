@@ -37,7 +37,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Match one name against every current list entry, best first, and...",
     ),
     "screen": (
-        "app.matching.cli",
+        "app.matching.screening_cli",
         "screen",
         "Screen candidates against every current list entry and record links...",
     ),

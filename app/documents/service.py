@@ -32,7 +32,7 @@ from app.lists.records import AUTHORITY_OF_SOURCE, Entry, Name
 from app.lists.storage import RawPublication, store
 from app.matching.index import MatchIndex
 from app.matching.query import MatchQuery
-from app.matching.service import current_index
+from app.matching.search import current_index
 from app.targets import service as targets
 from app.targets.models import Evidence, Target
 from app.targets.schemas import EvidenceCreate, TargetCreate

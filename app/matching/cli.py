@@ -5,7 +5,7 @@ from rich.console import Console
 
 from app.cli_support import emit_json, handle_errors, unit_of_work
 from app.config import get_settings
-from app.matching import service
+from app.matching import search
 from app.matching.query import MatchQuery
 from app.matching.schemas import MatchQueryIn
 
@@ -39,10 +39,10 @@ def match(
     )
     threshold = get_settings().match_threshold if threshold is None else threshold
     with stderr.status("loading the match index"), unit_of_work() as session:
-        loaded = service.index_for_search(
+        loaded = search.index_for_search(
             session
         )  # opened from its lookup file: reads only what the search needs
-    hits = service.match(query, threshold=threshold, limit=limit, loaded=loaded)
+    hits = search.match(query, threshold=threshold, limit=limit, loaded=loaded)
     rows = [
         {
             "source": h.source,
@@ -73,29 +73,3 @@ def match(
             f"{r['score']:.3f} {'MATCH' if r['match'] else '     '} {r['source']}:{r['list_id']:<10} "
             f"{r['name']}   (met '{names.get('entry', '?')}')"
         )
-
-
-@handle_errors
-def screen(
-    target: list[int] = typer.Option([], "--target", help="Only this candidate id (repeatable)"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Screen candidates against every current list entry and record links for review.
-
-    Example: sanctrack screen --json
-    """
-    with stderr.status("screening") as status, unit_of_work() as session:
-        result = service.screen(
-            session,
-            target_ids=target or None,
-            progress=lambda n, total: status.update(f"screening {n}/{total} candidates"),
-        )
-    out = result.to_json()
-    if as_json:
-        emit_json(out)
-        return
-    typer.echo(
-        f"screened {out['targets']} candidate(s) against {out['entries']:,} entries: "
-        f"{out['links_new']} new link(s), {out['suggested']} to review, {out['auto']} automatic, "
-        f"{out['reopened']} re-opened"
-    )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.auth.deps import ReadActor, SessionDep, WriteActor
 from app.config import get_settings
 from app.lists.models import ListEntry
-from app.matching import live, schemas, service
+from app.matching import live, schemas, search, service
 from app.matching.models import Link
 from app.matching.query import MatchQuery
 from app.targets.service import get_target
@@ -43,7 +43,7 @@ def match(
     loaded = live.ready_index()  # every query of the request answers from the same index
     responses = {}
     for key, query in body.queries.items():
-        hits = service.match(to_query(query), threshold=threshold, limit=limit, loaded=loaded)
+        hits = search.match(to_query(query), threshold=threshold, limit=limit, loaded=loaded)
         results = [schemas.MatchResultOut.model_validate(h, from_attributes=True) for h in hits]
         responses[key] = schemas.MatchResponseItem(results=results, total=len(results))
     return schemas.MatchResponse(

@@ -1,8 +1,8 @@
-"""Matching candidates against listed entries: ad-hoc queries, screening and links.
+"""Matching candidates against listed entries: screening and links (ad-hoc queries: :mod:`app.matching.search`).
 
 The index is the process's (app.matching.live): derived from the database, saved beside it, kept current beside
-the requests. An ad-hoc match answers from the index as it stands; screening first brings it up to date, as what it
-records must follow from the publication just applied.
+the requests. Screening first brings it up to date, as what it records must follow from the publication just
+applied.
 """
 
 from __future__ import annotations
@@ -25,83 +25,13 @@ from app.lists.models import ListEntry
 from app.lists.records import AUTHORITY_OF_SOURCE, Entry
 from app.matching import live
 from app.matching.index import MatchIndex
-from app.matching.live import LoadedIndex
 from app.matching.models import Link
 from app.matching.query import MatchQuery
+from app.matching.search import current_index, identifier_match
 from app.targets.models import Target
 
 EntryKey = live.EntryKey
 _database_identity = live.database_identity  # tests/pipeline reads it under this name
-
-
-def current_index(session: Session) -> LoadedIndex:
-    """The process's index brought up to date with the current snapshots as ``session`` sees them (waits)."""
-    loaded = live.bring_up_to_date(session)
-    assert loaded is not None  # built when not saved
-    return loaded
-
-
-def index_for_search(session: Session) -> LoadedIndex:
-    """For one search or a few (the CLI): the current index opened from its lookup file, reading only what the
-    searches need; loaded or built as usual (and its lookup file written) when there is none yet."""
-    return live.open_for_search(session)
-
-
-def reset_index() -> None:
-    live.reset()
-
-
-# ---- ad-hoc matching --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class MatchHit:
-    source: str
-    list_id: str
-    name: str
-    score: float
-    match: bool
-    explanation: dict[str, Any]
-    identifier_match: bool = False
-
-
-def _identifier_match(result: Any) -> bool:
-    flag = getattr(result, "identifier_match", None)
-    if flag is not None:
-        return bool(flag)
-    return bool(result.explanation.get("identifier_match"))
-
-
-def match(
-    query: MatchQuery,
-    *,
-    threshold: float | None = None,
-    limit: int = 5,
-    loaded: LoadedIndex | None = None,
-) -> list[MatchHit]:
-    """Ad-hoc matching against ``loaded`` (default: the process's index as it stands; a 503 before it is loaded).
-
-    Several queries of one request pass the same ``loaded``, so that they all answer from the same snapshots.
-    """
-    if not query.names or not any(n.strip() for n in query.names):
-        raise InvalidInput("a query needs at least one name")
-    settings = get_settings()
-    threshold = settings.match_threshold if threshold is None else threshold
-    loaded = loaded or live.ready_index()
-    # Near misses down to the review threshold still show (match: false), as reviewers want to see them.
-    hits = loaded.index.search(query, limit=limit, threshold=min(threshold, settings.review_threshold))
-    return [
-        MatchHit(
-            source=key[0],
-            list_id=key[1],
-            name=entry.name,
-            score=round(result.score, 4),
-            match=result.score >= threshold,
-            explanation=result.explanation,
-            identifier_match=_identifier_match(result),
-        )
-        for key, entry, result in hits
-    ]
 
 
 # ---- screening --------------------------------------------------------------------------------------------------
@@ -235,7 +165,7 @@ def _record_link(
     settings: Any,
 ) -> None:
     score = round(min(max(scored.score, 0.0), 1.0), 4)
-    auto = _identifier_match(scored) or score >= settings.auto_link_threshold
+    auto = identifier_match(scored) or score >= settings.auto_link_threshold
     link = existing.get((target.id, entry_id))
     if link is None:
         link = Link(

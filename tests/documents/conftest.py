@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.lists import service as lists
-from app.matching import service as matching
+from app.matching import search
 from tests.conftest import sample_data_dir
 from tests.pipeline.publications import FAYYADH, subset
 
@@ -35,5 +35,5 @@ def sdn(db, tmp_path: Path):  # type: ignore[no-untyped-def]
         (folder / name).write_bytes(content)
     result = lists.ingest_path(db, "ofac_sdn", folder)
     assert result.status == "stored", result.reason
-    matching.current_index(db)  # uncommitted: bring the index up to date inside this transaction
+    search.current_index(db)  # uncommitted: bring the index up to date inside this transaction
     return result

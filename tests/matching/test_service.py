@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.lists import service as lists
-from app.matching import live
-from app.matching import service as matching
+from app.matching import live, search
 from app.matching.models import Link
 from app.matching.query import MatchQuery
 from tests.conftest import ROOT, sample_data_dir
@@ -34,7 +33,7 @@ def sdn(db):  # type: ignore[no-untyped-def]
     assert result.status == "stored"
     # The ingest is not committed, so the API's index keeper cannot see it: bring the index up to date in this
     # transaction, as the keeper does after a committed one.
-    matching.current_index(db)
+    search.current_index(db)
     return result
 
 
@@ -125,10 +124,10 @@ def test_an_ad_hoc_match_answers_from_the_published_index_while_an_update_is_bui
     pool = ThreadPoolExecutor(max_workers=2)
     live._update_lock.acquire()  # held as the updating thread holds it
     try:
-        match = pool.submit(matching.match, MatchQuery(names=["Faleh al-Fayyad"], kind="person"))
+        match = pool.submit(search.match, MatchQuery(names=["Faleh al-Fayyad"], kind="person"))
         hits = match.result(timeout=30)
         assert (hits[0].source, hits[0].list_id, hits[0].match) == ("ofac_sdn", "30242", True)
-        screening = pool.submit(matching.current_index, db)
+        screening = pool.submit(search.current_index, db)
         with pytest.raises(FutureTimeout):
             screening.result(timeout=1)
     finally:
@@ -136,4 +135,4 @@ def test_an_ad_hoc_match_answers_from_the_published_index_while_an_update_is_bui
         pool.shutdown(wait=False)
     assert screening.result(timeout=30).snapshots == {"ofac_sdn": sdn.snapshot_id}
     assert live.builds == builds  # neither the match nor the screening (already up to date) built an index
-    matching.reset_index()
+    search.reset_index()

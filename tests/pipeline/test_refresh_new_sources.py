@@ -19,7 +19,7 @@ from app.config import Settings
 from app.db import session_scope
 from app.lists.models import Change, Snapshot
 from app.lists.parsers import parse
-from app.matching import service as matching
+from app.matching import search
 from app.pipeline import execute_refresh, request_refresh
 from tests.conftest import sample_data_dir
 from tests.support.cutdown import xlsx_subset
@@ -31,9 +31,9 @@ AUSTRALIA_PATH = "/sites/default/files/Australian_Sanctions_Consolidated_List.xl
 
 @pytest.fixture(autouse=True)
 def fresh_index() -> Iterator[None]:
-    matching.reset_index()
+    search.reset_index()
     yield
-    matching.reset_index()
+    search.reset_index()
 
 
 def canada_records() -> tuple[etree._Element, list[etree._Element]]:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.context import SYSTEM, Actor
 from app.lists import service as lists
+from app.matching import search
 from app.matching import service as matching
 from app.pipeline import screen_after_ingest
 from app.targets.schemas import TargetCreate
@@ -61,9 +62,9 @@ OTHERS = 150
 @pytest.fixture(autouse=True)
 def fresh_index() -> Iterator[None]:
     # The matching index lives in the process; this test's entries are rolled back, so it must not outlive them.
-    matching.reset_index()
+    search.reset_index()
     yield
-    matching.reset_index()
+    search.reset_index()
 
 
 def source_file(relative: str) -> Path:

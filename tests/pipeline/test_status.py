@@ -32,6 +32,7 @@ BASE = 40  # entries in the baseline publication: enough for the removal guard t
 @pytest.fixture(autouse=True)
 def fresh_index(monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
     # The matching index lives in the process; these tests' entries are rolled back, so it must not outlive them.
+    from app.matching import search
     from app.matching import service as matching
 
     if not _identity_works_on_connections():
@@ -42,9 +43,9 @@ def fresh_index(monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
             "_database_identity",
             lambda session: session.get_bind().engine.url.render_as_string(hide_password=True),
         )
-    matching.reset_index()
+    search.reset_index()
     yield
-    matching.reset_index()
+    search.reset_index()
 
 
 def _identity_works_on_connections() -> bool:
