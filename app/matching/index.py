@@ -216,10 +216,11 @@ class MatchIndex:
             dump_state(self._state, path, meta)
 
     @classmethod
-    def load(cls, path: Path) -> tuple[MatchIndex, dict[str, Any]]:
-        """The index saved at ``path`` and its ``meta``; ``persist.StaleIndexFile`` when it cannot be trusted."""
+    def load(cls, path: Path, yield_share: float = 0.0) -> tuple[MatchIndex, dict[str, Any]]:
+        """The index saved at ``path`` and its ``meta``; ``persist.StaleIndexFile`` when it cannot be trusted.
+        ``yield_share``: see :func:`app.matching.persist.load_state`."""
         index = cls()
-        index._state, meta = load_state(path, _State)
+        index._state, meta = load_state(path, _State, yield_share)
         return index, meta
 
     def dump_lookup(self, path: Path, meta: dict[str, Any] | None = None) -> None:

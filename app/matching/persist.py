@@ -48,8 +48,10 @@ def format_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _yield_gil() -> None:
-    time.sleep(0)  # a zero sleep releases the GIL: request threads waiting for it run now
+def _yield_gil(after_seconds: float = 0.0, share: float = 0.0) -> None:
+    """Release the GIL (a zero sleep lets request threads waiting for it run now); with ``share``, stay away long
+    enough that loading takes at most that share of the time, as measured by the last piece."""
+    time.sleep(after_seconds * (1.0 - share) / share if share > 0.0 else 0.0)
 
 
 def _pieces(state: Any) -> Iterator[tuple[str, str, Any]]:
@@ -97,8 +99,12 @@ def read_header(file: BinaryIO) -> tuple[pickle.Unpickler, dict[str, Any]]:
     return unpickler, header
 
 
-def load_state(path: Path, state_class: type) -> tuple[Any, dict[str, Any]]:
-    """The state saved at ``path`` and the header's ``meta``; :class:`StaleIndexFile` when it cannot be trusted."""
+def load_state(path: Path, state_class: type, yield_share: float = 0.0) -> tuple[Any, dict[str, Any]]:
+    """The state saved at ``path`` and the header's ``meta``; :class:`StaleIndexFile` when it cannot be trusted.
+
+    ``yield_share`` (0 < share < 1) paces a load beside requests that an older index still answers: after each
+    piece the thread sleeps so that loading takes about that share of the time and the requests the rest (0: as
+    fast as it can, for a process that has no index to serve yet)."""
     fields: dict[str, Any] = {}
     # The collector would walk the growing object graph again and again while millions of objects arrive; they
     # hold no reference cycles to collect, so it waits until the load is done.
@@ -108,6 +114,7 @@ def load_state(path: Path, state_class: type) -> tuple[Any, dict[str, Any]]:
         with path.open("rb") as file:
             unpickler, header = read_header(file)
             while True:
+                started = time.perf_counter()
                 piece = unpickler.load()
                 if piece is None:
                     break
@@ -118,7 +125,7 @@ def load_state(path: Path, state_class: type) -> tuple[Any, dict[str, Any]]:
                     fields.setdefault(name, {}).update(value)
                 else:
                     fields[name] = value
-                _yield_gil()
+                _yield_gil(time.perf_counter() - started, yield_share)
         state = state_class(**fields)
     except StaleIndexFile:
         raise
