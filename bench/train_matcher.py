@@ -658,18 +658,9 @@ def _value(node) -> float:
     return node[4] if isinstance(node, list) else node
 
 
-def write_trees(path: Path, fitted: FittedTrees, settings, calibration, thresholds, report, data) -> None:
-    booster = fitted.booster
-    init = fitted.tree_scale * float(np.ravel(booster._baseline_prediction)[0]) + fitted.intercept
-    out = {
-        "kind": "trees",
-        "features": list(FEATURES),
-        "selection": [round(float(w), 6) for w in fitted.selection],
-        # raw log-odds = init + the sum of the trees' leaves + record_weights . record features; then calibrated
-        "init": round(init, 6),
-        "trees": [tree_json(p[0], fitted.tree_scale) for p in booster._predictors],
-        "record_weights": [round(float(w), 6) for w in fitted.record_weights],
-        "settings": settings.__dict__,
+def _calibration_and_provenance(calibration, thresholds, report, data: EvalData) -> dict:
+    """The part of a model file both kinds share: calibration, thresholds, and how and on what it was trained."""
+    return {
         "calibration": {
             "method": "platt, on dev rows",
             "slope": round(calibration[0], 6),
@@ -683,6 +674,22 @@ def write_trees(path: Path, fitted: FittedTrees, settings, calibration, threshol
             "train_sets": list(TRAIN_SETS),
             "dev": {k: {m: round(v, 4) for m, v in c.items()} for k, c in report.items()},
         },
+    }
+
+
+def write_trees(path: Path, fitted: FittedTrees, settings, calibration, thresholds, report, data) -> None:
+    booster = fitted.booster
+    init = fitted.tree_scale * float(np.ravel(booster._baseline_prediction)[0]) + fitted.intercept
+    out = {
+        "kind": "trees",
+        "features": list(FEATURES),
+        "selection": [round(float(w), 6) for w in fitted.selection],
+        # raw log-odds = init + the sum of the trees' leaves + record_weights . record features; then calibrated
+        "init": round(init, 6),
+        "trees": [tree_json(p[0], fitted.tree_scale) for p in booster._predictors],
+        "record_weights": [round(float(w), 6) for w in fitted.record_weights],
+        "settings": settings.__dict__,
+        **_calibration_and_provenance(calibration, thresholds, report, data),
     }
     model = model_from_json(out, FEATURES)  # the file must load, and score as scikit-learn does
     x = np.random.default_rng(0).uniform(-1, 1, size=(200, len(FEATURES)))
@@ -704,19 +711,7 @@ def write_model(path: Path, fitted: Fitted, calibration, thresholds, report, dat
         "intercept": round(fitted.intercept, 6),
         "means": [round(float(m), 6) for m in fitted.means],
         "scales": [round(float(s), 6) for s in fitted.scales],
-        "calibration": {
-            "method": "platt, on dev rows",
-            "slope": round(calibration[0], 6),
-            "intercept": round(calibration[1], 6),
-        },
-        "thresholds": thresholds,
-        "trained": {
-            "date": dt.date.today().isoformat(),
-            "by": "bench/train_matcher.py",
-            "split_file_query_set_hash": data.frozen_query_set_hash,
-            "train_sets": list(TRAIN_SETS),
-            "dev": {k: {m: round(v, 4) for m, v in c.items()} for k, c in report.items()},
-        },
+        **_calibration_and_provenance(calibration, thresholds, report, data),
     }
     model_from_json(out, FEATURES)  # the file must load
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

@@ -40,8 +40,30 @@ class ModelFileError(RuntimeError):
     """The model file is missing or does not fit the features this code computes."""
 
 
+class _Calibrated:
+    """What both kinds of model do alike with their features' log-odds: explain and calibrate them."""
+
+    __slots__ = ()
+    features: tuple[str, ...]
+    baseline: float
+
+    def contributions(self, values: tuple[float, ...] | list[float]) -> list[float]:
+        raise NotImplementedError
+
+    def explained(self, values: tuple[float, ...] | list[float]) -> dict[str, float]:
+        return {name: round(v, 4) for name, v in zip(self.features, self.contributions(values), strict=True)}
+
+    def probability(self, log_odds: float) -> float:
+        """The calibrated probability for the features' log-odds (baseline included here)."""
+        z = self.baseline + log_odds
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
 @dataclass(frozen=True, slots=True)
-class Model:
+class Model(_Calibrated):
     features: tuple[str, ...]
     terms: tuple[tuple[int, int], ...]  # feature indexes: (i, -1) the feature itself, (i, j) their product
     weights: tuple[float, ...]  # per term, divided by its scale and multiplied by the calibration slope
@@ -133,17 +155,6 @@ class Model:
         r = self.reference
         return all(values[i] == r[i] for i in range(start, len(values)))
 
-    def explained(self, values: tuple[float, ...] | list[float]) -> dict[str, float]:
-        return {name: round(v, 4) for name, v in zip(self.features, self.contributions(values), strict=True)}
-
-    def probability(self, log_odds: float) -> float:
-        """The calibrated probability for the features' log-odds (baseline included here)."""
-        z = self.baseline + log_odds
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
-
 
 # A tree is nested tuples: an inner node (feature, threshold, left, right, value), a leaf its value (a float); a
 # row goes left when its feature is at most the threshold. A node's value is the mean of its leaves' values,
@@ -193,7 +204,7 @@ def _compiled_sum(trees: list[Tree]) -> Callable[[Sequence[float]], float]:
 
 
 @dataclass(frozen=True, slots=True)
-class TreeModel:
+class TreeModel(_Calibrated):
     """Gradient-boosted trees, Platt-calibrated: the same interface as :class:`Model`."""
 
     features: tuple[str, ...]
@@ -277,17 +288,6 @@ class TreeModel:
     def at_reference(self, values: tuple[float, ...] | list[float], start: int) -> bool:
         """Whether the features from ``start`` on (the record's) are all "not known" (they then add nothing)."""
         return all(values[i] == 0.0 for i in range(start, len(values)))
-
-    def explained(self, values: tuple[float, ...] | list[float]) -> dict[str, float]:
-        return {name: round(v, 4) for name, v in zip(self.features, self.contributions(values), strict=True)}
-
-    def probability(self, log_odds: float) -> float:
-        """The calibrated probability for the features' log-odds (baseline included here)."""
-        z = self.baseline + log_odds
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
 
 
 def model_from_json(data: dict[str, Any], expected: tuple[str, ...] = FEATURES) -> Model | TreeModel:
