@@ -203,14 +203,21 @@ def _standardized_fit(
     return model, means, scales
 
 
-def fit(queries: list[QueryRows], keep: np.ndarray) -> Fitted:
-    """A linear model first, its pairs of names re-chosen by its own weights (three rounds): its name weights
-    choose the pair; then the degree-2 model on those pairs."""
+def _pair_selection(queries: list[QueryRows], keep: np.ndarray) -> np.ndarray:
+    """A linear model's weights, each query's pair of names re-chosen by them three times (its name weights then
+    choose the pair the final model is fitted on)."""
     coef = None
     for _ in range(3):
         x, y = design(queries, coef, keep)
         linear, _, scales = _standardized_fit(x, y, 1.0)
         coef = linear.coef_[0] / scales
+    return coef
+
+
+def fit(queries: list[QueryRows], keep: np.ndarray) -> Fitted:
+    """A linear model first, its pairs of names re-chosen by its own weights (three rounds): its name weights
+    choose the pair; then the degree-2 model on those pairs."""
+    coef = _pair_selection(queries, keep)
     x, y = design(queries, coef, keep)
     model, means, scales = _standardized_fit(expand(x), y, REGULARIZATION)
     return Fitted(coef[:N_NAME], model.coef_[0], float(model.intercept_[0]), means, scales)
@@ -285,11 +292,7 @@ def fit_trees(queries: list[QueryRows], keep: np.ndarray, settings: TreeSettings
     the label on both): a fact the query does not give (0) adds nothing, and a birth year one year off weighs a
     quarter of one ten years off, as the feature's units say (trees learned "any other year" from the labelled
     queries, which carry their own entry's dates)."""
-    coef = None
-    for _ in range(3):
-        x, y = design(queries, coef, keep)
-        linear, _, scales = _standardized_fit(x, y, 1.0)
-        coef = linear.coef_[0] / scales
+    coef = _pair_selection(queries, keep)
     x, y = design(queries, coef, keep)
     names = x.copy()
     names[:, N_NAME:] = 0.0
