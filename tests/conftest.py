@@ -191,3 +191,38 @@ def unused_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# ---- how pytest-xdist shares the tests between its workers (make test: -n 2 --dist loadgroup) -------------------
+
+
+def _xdist_groups(item: pytest.Item) -> list[str]:
+    return sorted(
+        {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each xdist_group on one worker, and start the long tests first.
+
+    pytest-xdist marks a test's group by appending ``@group`` to its node id, which its scheduler reads; with pytest 9
+    the node id is no longer an attribute xdist can set, so the suffix was silently lost and every group was spread
+    over both workers (each building, for instance, the real match index). Put it back where pytest reads the id.
+
+    The scheduler hands out groups first (the most tests first), then single tests in collection order; a long test
+    collected last (tests/test_demo.py) would leave one worker running it alone at the end. Tests marked ``slow`` and
+    grouped tests therefore come first, the rest keep their order. Every worker computes the same order.
+    """
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            groups = _xdist_groups(item)
+            suffix = f"@{'_'.join(groups)}"
+            if groups and not item.nodeid.endswith(suffix):
+                from _pytest.nodeid import coerce_node_id
+
+                item._id = coerce_node_id(item.nodeid + suffix)  # type: ignore[attr-defined]
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") or _xdist_groups(item) else 1)
