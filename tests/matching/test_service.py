@@ -6,17 +6,18 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from app.lists import service as lists
+from app.db import session_scope
 from app.matching import live, search
 from app.matching.models import Link
 from app.matching.query import MatchQuery
-from tests.conftest import ROOT, sample_data_dir
+from tests.conftest import ROOT, TABLES_TO_EMPTY, sample_data_dir
 
 FAYYAD = {
     "kind": "person",
@@ -27,13 +28,38 @@ FAYYAD = {
 }
 
 
-@pytest.fixture
-def sdn(db):  # type: ignore[no-untyped-def]
-    result = lists.ingest_path(db, "ofac_sdn", sample_data_dir() / "ofac_sdn" / "2023-12-28")
-    assert result.status == "stored"
-    # The ingest is not committed, so the API's index keeper cannot see it: bring the index up to date in this
-    # transaction, as the keeper does after a committed one.
-    search.current_index(db)
+# The tests share one committed ingest of the publication (some 17 s each): one worker runs them all, in a row.
+pytestmark = pytest.mark.xdist_group("matching_service")
+
+
+@pytest.fixture(scope="module")
+def sdn(engine) -> Iterator[dict]:  # type: ignore[no-untyped-def]
+    """The publication ingested once for the module with the CLI, as an operator does, and committed, so that the API,
+    the screening and the CLI's own processes all match against it; every table is emptied after the last test."""
+    ingest = cli("lists", "ingest", "ofac_sdn", str(sample_data_dir() / "ofac_sdn" / "2023-12-28"), "--json")
+    result = json.loads(ingest.stdout)
+    assert result["status"] == "stored", result
+    # Bring this process's index up to date, as the API's index keeper does after a committed ingest.
+    with session_scope() as session:
+        search.current_index(session)
+    try:
+        yield result
+    finally:
+        search.reset_index()
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES_TO_EMPTY)} RESTART IDENTITY CASCADE"))
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
     return result
 
 
@@ -92,27 +118,14 @@ def test_screening_makes_links_and_reviews_stick(client, keys, db, sdn) -> None:
     assert client.post(f"/v1/links/{best['id']}/reject", json={"reason": " "}, headers=h).status_code == 422
 
 
-@pytest.mark.usefixtures("committed_db")
+@pytest.mark.usefixtures("sdn")
 def test_cli_match_ranks_30242_first_and_fayyaz_is_not_a_match() -> None:
-    def run(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [sys.executable, "-m", "app", *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ},
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr
-        return result
-
-    run("lists", "ingest", "ofac_sdn", str(sample_data_dir() / "ofac_sdn" / "2023-12-28"))
-    found = json.loads(run("match", "Faleh al-Fayyad", "--json").stdout)
+    found = json.loads(cli("match", "Faleh al-Fayyad", "--json").stdout)
     assert found["results"][0]["list_id"] == "30242" and found["results"][0]["match"] is True
     assert found["results"][0]["score"] > found["threshold"]
-    other = json.loads(run("match", "Fayyaz Ahmad", "--json").stdout)
+    other = json.loads(cli("match", "Fayyaz Ahmad", "--json").stdout)
     assert not [r for r in other["results"] if r["list_id"] == "30242" and r["match"]]
-    human = run("match", "Faleh al-Fayyad").stdout
+    human = cli("match", "Faleh al-Fayyad").stdout
     assert human.splitlines()[0].split()[1] == "MATCH" and "30242" in human.splitlines()[0]
 
 
@@ -133,6 +146,6 @@ def test_an_ad_hoc_match_answers_from_the_published_index_while_an_update_is_bui
     finally:
         live._update_lock.release()
         pool.shutdown(wait=False)
-    assert screening.result(timeout=30).snapshots == {"ofac_sdn": sdn.snapshot_id}
+    assert screening.result(timeout=30).snapshots == {"ofac_sdn": sdn["snapshot_id"]}
     assert live.builds == builds  # neither the match nor the screening (already up to date) built an index
     search.reset_index()
