@@ -30,35 +30,13 @@ BASE = 40  # entries in the baseline publication: enough for the removal guard t
 
 
 @pytest.fixture(autouse=True)
-def fresh_index(monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def fresh_index() -> Iterator[None]:
     # The matching index lives in the process; these tests' entries are rolled back, so it must not outlive them.
     from app.matching import search
-    from app.matching import service as matching
 
-    if not _identity_works_on_connections():
-        # app.matching.service._database_identity reads ``bind.url``, which a session bound to a Connection (as
-        # ``db`` is) does not have; reported to the matching code's owners. Until then, read it from the engine.
-        monkeypatch.setattr(
-            matching,
-            "_database_identity",
-            lambda session: session.get_bind().engine.url.render_as_string(hide_password=True),
-        )
     search.reset_index()
     yield
     search.reset_index()
-
-
-def _identity_works_on_connections() -> bool:
-    from unittest import mock
-
-    from app.matching.service import _database_identity
-
-    connection = mock.Mock(spec=["engine"])
-    try:
-        _database_identity(mock.Mock(get_bind=lambda: connection))
-    except AttributeError:
-        return False
-    return True
 
 
 class Lists:
