@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 
 from app.config import get_settings
 from tests.conftest import sample_data_dir
 
 
+@pytest.mark.slow  # about a minute: started first, so that it does not run alone at the end of the suite
 def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
