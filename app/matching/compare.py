@@ -13,8 +13,16 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from app.matching.names import NON_PERSON_KINDS, WEIGHT, NameForm, Token, make_token
-from app.matching.normalize import SWALLOWS_H, fold, letters_before_folding
+from app.matching.names import (
+    EXACT_ONLY_CLASSES,
+    FIRST_LETTER_SWAPS,
+    NON_PERSON_KINDS,
+    WEIGHT,
+    NameForm,
+    Token,
+    make_token,
+)
+from app.matching.normalize import SWALLOWS_H, fold, letters_before_folding, singular
 from app.matching.wordlists import WORDS
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -64,9 +72,8 @@ def _translation_similarity(a: Token, b: Token) -> float:
     return best
 
 
-# First letters that transliterations swap while the rest of the word stays: Qaddafi/Gaddafi (the qaf is a g in
-# Libyan and Gulf speech), Gamal/Jamal (Egyptian), Yusuf/Jusuf.
-_FIRST_LETTER_SWAPS = frozenset({("q", "g"), ("g", "q"), ("g", "j"), ("j", "g"), ("j", "y"), ("y", "j")})
+# First letters that transliterations swap while the rest of the word stays (see names.FIRST_LETTER_SWAPS).
+_FIRST_LETTER_SWAPS = FIRST_LETTER_SWAPS
 
 
 def _same_word_otherwise(a: str, b: str) -> bool:
@@ -85,14 +92,6 @@ def _same_word_otherwise(a: str, b: str) -> bool:
     ):
         return True
     return a[0] != b[0] and (a[0], b[0]) in _FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:])
-
-
-def singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 def _token_similarity(a: Token, b: Token) -> float:
@@ -164,6 +163,44 @@ def _token_similarity(a: Token, b: Token) -> float:
     return sim if sim >= 0.5 else 0.0
 
 
+def _may_agree(a: Token, b: Token) -> bool:
+    """False only when ``token_similarity(a, b)`` is certainly below MIN_PAIR, told without computing it: most
+    word pairs a search meets share nothing (MUHAMMAD / HASSAN). Either word without a sieve (see names._sieve_of)
+    is compared in full, as are two words one of _token_similarity's special rules may join (a key in common:
+    same spelling family up to h/g, same singular, q for gh, first letters swapped, same skeleton). The other
+    pairs take the general formula there, which reaches MIN_PAIR only from a weighted similarity of 0.75 (before
+    stretching; the first letter's factor only lowers it). Each normalized edit distance in it is at least the
+    length difference, and at least the number of letters one word has that the other lacks, over the longer
+    length: each similarity is bounded from above so."""
+    sa = a.sieve
+    sb = b.sieve
+    if sa is None or sb is None:
+        return True
+    keys_a, folded_a, lf_a, text_a, lt_a, skeleton_a, ls_a = sa
+    keys_b, folded_b, lf_b, text_b, lt_b, skeleton_b, ls_b = sb
+    if not keys_a.isdisjoint(keys_b):
+        return True
+    f = 1.0 - max(
+        lf_a - lf_b, lf_b - lf_a, (folded_a & ~folded_b).bit_count(), (folded_b & ~folded_a).bit_count()
+    ) / (lf_a if lf_a > lf_b else lf_b)
+    short = ls_a < 3 or ls_b < 3
+    # with the other similarities at 1 at most: 0.75 f + 0.25 < 0.75, or 0.45 f + 0.15 + 0.4 < 0.75
+    if f < (_SHORT_F_MIN if short else _LONG_F_MIN):
+        return False
+    t = 1.0 - max(
+        lt_a - lt_b, lt_b - lt_a, (text_a & ~text_b).bit_count(), (text_b & ~text_a).bit_count()
+    ) / (lt_a if lt_a > lt_b else lt_b)
+    if short:
+        return 0.75 * f + 0.25 * t >= _GENERAL_MIN
+    s = 1.0 - max(
+        ls_a - ls_b,
+        ls_b - ls_a,
+        (skeleton_a & ~skeleton_b).bit_count(),
+        (skeleton_b & ~skeleton_a).bit_count(),
+    ) / (ls_a if ls_a > ls_b else ls_b)
+    return 0.45 * f + 0.15 * t + 0.4 * s >= _GENERAL_MIN
+
+
 _OUTLINE_MATCH = (0.0, 0.8, 0.9, 0.93)
 EGYPTIAN_G_MATCH = 0.95
 # A long vowel that Arabic script writes and the Latin word has not: محمود (Mahmud) is not Mohammed.
@@ -205,7 +242,7 @@ def _long_u_unwritten(a: Token, b: Token) -> bool:
 
 
 _GENERIC_WEIGHT = WEIGHT["generic"]
-_EXACT_ONLY = frozenset({"connector", "stopword", "legal"})
+_EXACT_ONLY = EXACT_ONLY_CLASSES
 
 # First sounds that transliterations swap: Gamal/Jamal, Gim/Kim, Tsoi/Coi/Zoi, Yusuf/Jusuf.
 # Qaddafi/Gaddafi/Kadhafi: the qaf is a g in Libyan and Gulf speech, so g, j, k (and q, folded to k) are one class.
@@ -230,6 +267,11 @@ ORG_CONTAINED_MAX_EXTRA = 2
 LEAD_SHIFT_FACTOR = 0.85
 # Pairs below this similarity are not aligned at all.
 MIN_PAIR = 0.6
+# The weighted similarity of _token_similarity's general formula that stretches to MIN_PAIR (0.9 - 2 (0.9 - x) =
+# 0.6), less a margin for rounding: _may_agree lets every pair at or above it through.
+_GENERAL_MIN = (0.9 + MIN_PAIR) / 2 - 1e-9
+_SHORT_F_MIN = (_GENERAL_MIN - 0.25) / 0.75
+_LONG_F_MIN = (_GENERAL_MIN - 0.55) / 0.45
 # A name that agrees on a single informative word out of several scores at most this.
 SINGLE_WORD_CAP = 0.62
 # A person's name of a single informative word, against another such name, scores at most this.
@@ -285,7 +327,8 @@ def compare_names(
         for j, et in enumerate(e_tokens):
             sim = row.get(et)
             if sim is None:
-                sim = row[et] = token_similarity(qt, et)
+                # a pair that cannot reach MIN_PAIR is remembered as 0: no reader of the cache looks below it
+                sim = row[et] = token_similarity(qt, et) if _may_agree(qt, et) else 0.0
             if sim >= MIN_PAIR:
                 candidates.append((sim, i, j))
     if not candidates and not (3 <= len(q_tokens) + len(e_tokens) <= 4):
@@ -543,7 +586,9 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
                     row = cache[combined] = {}
                 sim = row.get(side_b[j])
                 if sim is None:
-                    sim = row[side_b[j]] = token_similarity(combined, side_b[j])
+                    sim = row[side_b[j]] = (
+                        token_similarity(combined, side_b[j]) if _may_agree(combined, side_b[j]) else 0.0
+                    )
                 if sim > best:
                     best, best_j = sim, j
             if best >= 0.85:

@@ -26,8 +26,11 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import add, attrgetter, ge, mul, sub
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +43,14 @@ from app.matching.names import WEIGHT, NameForm, Token, make_token
 from app.matching.normalize import fold, skeleton_of
 from app.matching.persist import dump_state, load_state
 from app.matching.query import MatchQuery
-from app.matching.score import EntryNames, MatchResult, evaluate, normalize_identifier
+from app.matching.score import (
+    EntryNames,
+    MatchResult,
+    NamePair,
+    best_name,
+    evaluate_pair,
+    normalize_identifier,
+)
 
 # Thresholds on the calibrated probability, chosen on the dev split by bench/train_matcher.py and stored with
 # the model (app/matching/data/model.json): a match at best F1; a suggestion for review at the lowest score
@@ -361,15 +371,16 @@ class MatchIndex:
     ) -> list[tuple[Hashable, Entry, MatchResult]]:
         short = self._shortlist(query, cap)
         forms, cache, rare = short.forms, short.cache, short.rare
-        hits: list[tuple[float, int, Hashable, Entry, EntryNames]] = []
+        hits: list[tuple[float, int, Hashable, Entry, EntryNames, NamePair | None]] = []
         for slot_index, key, entry, names in short.items:
-            result = evaluate(query, forms, entry, names, cache, explain=False, rare=rare)
+            pair = best_name(forms, names, cache, rare)
+            result = evaluate_pair(query, forms, entry, names, pair, cache, explain=False, rare=rare)
             if result.score >= threshold:
-                hits.append((result.score, slot_index, key, entry, names))
+                hits.append((result.score, slot_index, key, entry, names, pair))
         hits.sort(key=lambda h: (-h[0], h[1]))
         return [
-            (key, entry, evaluate(query, forms, entry, names, cache, explain=True, rare=rare))
-            for _, _, key, entry, names in hits[:limit]
+            (key, entry, evaluate_pair(query, forms, entry, names, pair, cache, explain=True, rare=rare))
+            for _, _, key, entry, names, pair in hits[:limit]
         ]
 
 
@@ -479,8 +490,13 @@ def _joined_pairs(forms: list[NameForm]) -> list[Token]:
     return out
 
 
-def _informative_words(form: NameForm) -> int:
-    return sum(1 for t in form.tokens if t.weight >= WEIGHT["generic"]) or len(form.tokens)
+_TOKENS = attrgetter("tokens")
+_INFORMATIVE = attrgetter("informative")
+
+
+def _add_to(value: dict[int, float], nids: set[int], amount: float) -> None:
+    """``value[nid] += amount`` for each of ``nids``, iterated in C (the names a query finds run to thousands)."""
+    value.update(zip(nids, map(add, map(value.__getitem__, nids), repeat(amount)), strict=True))
 
 
 def _candidate_names(
@@ -545,9 +561,10 @@ def _candidate_names(
         _, _, hits, exact, near = info[0]
         candidates = set(exact) if len(hits) > cap and exact and not broad and not abjad else hits | near
     else:
-        for a in range(len(info)):
-            for b in range(a + 1, len(info)):
-                candidates |= (info[a][2] | info[a][4]) & (info[b][2] | info[b][4])
+        wide = [hits | near if near else hits for _, _, hits, _, near in info]
+        for a in range(len(wide)):
+            for b in range(a + 1, len(wide)):
+                candidates |= wide[a] & wide[b]
         for _, _, hits, exact, near in info:
             if len(hits) <= RARE_WORD_NAMES:
                 candidates |= hits
@@ -565,28 +582,32 @@ def _candidate_names(
         equals ("Muhammad al-Muhammad" among thousands of names with a Muhammad). Set operations do the walk.
         ``covered`` receives the names each of whose informative words a query word finds."""
         value = dict.fromkeys(nids, 0.0)
-        shared = dict.fromkeys(nids, 0)
+        shared: Counter[int] = Counter()  # how many query words find each name
         for rarity, exact_rarity, hits, exact, near in info:
             found = nids & exact
-            for nid in found:
-                value[nid] += exact_rarity
+            _add_to(value, found, exact_rarity)
             rest = (nids & hits) - found
-            for nid in rest:
-                value[nid] += 0.7 * rarity
+            _add_to(value, rest, 0.7 * rarity)
             further = (nids & near) - hits - exact
-            for nid in further:
-                value[nid] += 0.5 * rarity
+            _add_to(value, further, 0.5 * rarity)
             if covered is not None:
-                for nid in (*found, *rest, *further):
-                    shared[nid] += 1
-        out = []
-        for nid, v in value.items():
-            form = name_forms[nid]
-            if form is None:
-                continue
-            out.append((v - 0.05 * abs(len(form.tokens) - query_length), nid))
-            if covered is not None and shared[nid] >= _informative_words(form):
-                covered.add(nid)
+                shared.update(found)
+                shared.update(rest)
+                shared.update(further)
+        keys = list(value)
+        forms = list(map(name_forms.__getitem__, keys))
+        if not all(forms):  # a name removed meanwhile (forms are never falsy otherwise)
+            kept = [k for k, form in enumerate(forms) if form is not None]
+            keys, forms = [keys[k] for k in kept], [forms[k] for k in kept]
+        # v - 0.05 * |words - query words| for each name, iterated in C
+        gaps = map(abs, map(sub, map(len, map(_TOKENS, forms)), repeat(query_length)))
+        out = list(
+            zip(map(sub, map(value.__getitem__, keys), map(mul, repeat(0.05), gaps)), keys, strict=True)
+        )
+        if covered is not None:
+            covered.update(
+                compress(keys, map(ge, map(shared.get, keys, repeat(0)), map(_INFORMATIVE, forms)))
+            )
         return out
 
     if len(candidates) < FILL_MIN and not broad and not abjad:

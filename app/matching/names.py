@@ -42,6 +42,7 @@ from app.matching.normalize import (
     is_arabic,
     is_cjk,
     is_hangul,
+    singular,
     skeleton_of,
     split_arabic_article,
 )
@@ -118,6 +119,15 @@ _LONG_FORM_WORDS = {
 # ---------------------------------------------------------------------------------------------------------------
 # Tokens
 
+# Word classes that compare only spelled alike (or by translation): connectors, stopwords, legal forms ("bin", "of",
+# "ltd"); see app.matching.compare.token_similarity.
+EXACT_ONLY_CLASSES = frozenset({"connector", "stopword", "legal"})
+# First letters that transliterations swap while the rest of the word stays: Qaddafi/Gaddafi (the qaf is a g in
+# Libyan and Gulf speech), Gamal/Jamal (Egyptian), Yusuf/Jusuf (compared in app.matching.compare).
+FIRST_LETTER_SWAPS = frozenset({("q", "g"), ("g", "q"), ("g", "j"), ("j", "g"), ("j", "y"), ("y", "j")})
+_SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
+_SYNONYM_WORDS = frozenset(WORDS["synonyms"])
+
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Token:
@@ -138,6 +148,9 @@ class Token:
     weight: float = 1.0  # WEIGHT[cls], kept on the token because it is read in every comparison
     # A word of an organization name in Arabic script: the English words it translates to (see glossary.py).
     gloss: tuple[Token, ...] = ()
+    # What app.matching.compare needs to tell, cheaply, that this word cannot agree with another (see
+    # _sieve_of); None for the words it always compares in full.
+    sieve: tuple | None = None
 
     def own_keys(self) -> tuple[str, ...]:
         """Blocking keys of this spelling: exact spelling ("t"), consonant skeleton ("s", or the spelling family
@@ -210,6 +223,41 @@ def make_token(
         bare=bare,
         weight=WEIGHT[cls],
         gloss=tuple(make_token(word) for word in gloss),
+        sieve=None if abjad or bare is not None or gloss else _sieve_of(text, folded, skeleton, cls),
+    )
+
+
+def _letter_mask(word: str) -> int:
+    """The letters a word uses, as bits (a-z one each; letters sharing a bit only loosen compare._may_agree's
+    bound)."""
+    mask = 0
+    for ch in word:
+        mask |= 1 << (ord(ch) & 31)
+    return mask
+
+
+def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
+    """For a plain Latin word (no translation, no attached article, not an initial nor a word compared only as
+    spelled, not one of the synonyms): what app.matching.compare._may_agree reads of it. Two words share a key
+    when one of the comparison's special rules may join them (one spelling family up to h/g, one singular, q for
+    gh, a first letter swapped, one skeleton); the letter sets and lengths bound the edit distances of the rest."""
+    if cls == "initial" or cls in EXACT_ONLY_CLASSES or text in _SYNONYM_WORDS or not folded:
+        return None
+    keys = {folded.replace("h", "g"), singular(text)}
+    if "gh" in text or "q" in text:
+        keys.add(fold(text.replace("gh", "q")))
+    if text[0] in _SWAPPED_FIRST:
+        keys.add(fold(text[1:]))
+    if len(skeleton) >= 3:
+        keys.add(skeleton)
+    return (
+        frozenset(keys),
+        _letter_mask(folded),
+        len(folded),
+        _letter_mask(text),
+        len(text),
+        _letter_mask(skeleton),
+        len(skeleton),
     )
 
 
@@ -247,6 +295,9 @@ class NameForm:
     # Pairs of token indexes written as one hyphenated given name of short syllables ("Yong-Chol", "Jin-ping"):
     # one half of it is not a given name of its own.
     syllable_pairs: tuple[tuple[int, int], ...] = ()
+    # How many of its words are informative (a generic word or heavier; all of them when none is), counted once
+    # here for the index's ranking (app.matching.index).
+    informative: int = 0
 
     def blocking_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -563,6 +614,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         abjad=any(t.abjad for t in tokens),
         lead=lead,
         syllable_pairs=syllable_pairs,
+        informative=sum(1 for t in tokens if t.weight >= WEIGHT["generic"]) or len(tokens),
     )
 
 

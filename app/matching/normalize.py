@@ -99,6 +99,15 @@ def fold(text: str) -> str:
     return fold_letters(letters_before_folding(text)).replace("v", "w")
 
 
+def singular(word: str) -> str:
+    """An English plural's singular (FORCES/FORCE, COMPANIES/COMPANY); other words as they are."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 @lru_cache(maxsize=200_000)
 def letters_before_folding(text: str) -> str:
     """A Latin word with fold()'s digraphs and letter rules applied, its vowels still as written."""

@@ -160,8 +160,23 @@ def evaluate(
 ) -> MatchResult:
     """Score an entry (its names parsed once, ``names``) against a query. ``rare`` tells the words few listed
     names share, which the index knows: a name contained whole in another on such a word stays a match."""
-    model = load_model()
     pair = best_name(query_forms, names, cache, rare)
+    return evaluate_pair(query, query_forms, entry, names, pair, cache, explain, rare)
+
+
+def evaluate_pair(
+    query: MatchQuery,
+    query_forms: Sequence[NameForm],
+    entry: Entry,
+    names: EntryNames,
+    pair: NamePair | None,
+    cache: dict | None = None,
+    explain: bool = True,
+    rare: Callable[[Token], bool] | None = None,
+) -> MatchResult:
+    """:func:`evaluate` with the pair of names :func:`best_name` chose for the same arguments (a search scores an
+    entry, then explains it if it is among the best: the pair is chosen once)."""
+    model = load_model()
     contradictions: list[str] = []
     corroborations: list[str] = []
     record = record_features(query, entry, corroborations, contradictions)
@@ -323,8 +338,10 @@ def _birth_date_feature(
     query_dates, entry_dates, corroborations: list[str], contradictions: list[str]
 ) -> float:
     q_spans = [s for s in (parse_birth_date(d) for d in query_dates) if s]
+    if not q_spans:
+        return 0.0
     e_spans = [s for s in (parse_birth_date(d) for d in entry_dates) if s]
-    if not q_spans or not e_spans:
+    if not e_spans:
         return 0.0
     # The list's dates are alternatives: the most favourable pair decides.
     best = max(((_compare_dates(q, e), q, e) for q in q_spans for e in e_spans), key=lambda x: x[0][0])
