@@ -324,15 +324,18 @@ def compare_names(
         row = cache.get(qt)
         if row is None:
             row = cache[qt] = {}
+        sieved = qt.sieve is not None
         for j, et in enumerate(e_tokens):
             sim = row.get(et)
             if sim is None:
                 # a pair that cannot reach MIN_PAIR is remembered as 0: no reader of the cache looks below it
-                sim = row[et] = token_similarity(qt, et) if _may_agree(qt, et) else 0.0
+                sim = row[et] = token_similarity(qt, et) if not sieved or _may_agree(qt, et) else 0.0
             if sim >= MIN_PAIR:
                 candidates.append((sim, i, j))
     if not candidates and not (3 <= len(q_tokens) + len(e_tokens) <= 4):
         # Nothing aligns; only a short name written as one word on the other side ("Wali Jan", WALIJAN) may.
+        if not explain:
+            return NameMatch(0.0)
         return NameMatch(0.0, [], [t.text for t in q_tokens], [t.text for t in e_tokens])
     q_used: dict[int, tuple[int, float]] = {}
     e_used: set[int] = set()
@@ -356,6 +359,8 @@ def compare_names(
         )
     ):
         joined = _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache)
+    if not q_used and not joined and not explain:
+        return NameMatch(0.0)  # nothing agrees: what follows would divide 0 by the words' costs
 
     num = 0.0
     den = 0.0

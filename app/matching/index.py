@@ -23,20 +23,19 @@ whole new state aside and swaps it in with one assignment.
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import add, attrgetter, ge, mul, sub
+from operator import attrgetter, ge, itemgetter, mul, sub
 from pathlib import Path
 from typing import Any
 
 from app.lists.records import Entry
 from app.matching.compare import alignment
 from app.matching.compare import singular as singular_of
+from app.matching.features import profile_of
 from app.matching.lookup import open_lookup, write_lookup
 from app.matching.model import load_model
 from app.matching.names import WEIGHT, NameForm, Token, make_token
@@ -372,8 +371,9 @@ class MatchIndex:
         short = self._shortlist(query, cap)
         forms, cache, rare = short.forms, short.cache, short.rare
         hits: list[tuple[float, int, Hashable, Entry, EntryNames, NamePair | None]] = []
+        profiles = [profile_of(f) for f in forms]
         for slot_index, key, entry, names in short.items:
-            pair = best_name(forms, names, cache, rare)
+            pair = best_name(forms, names, cache, rare, query_profiles=profiles)
             result = evaluate_pair(query, forms, entry, names, pair, cache, explain=False, rare=rare)
             if result.score >= threshold:
                 hits.append((result.score, slot_index, key, entry, names, pair))
@@ -431,13 +431,10 @@ def _initials(form: NameForm) -> str:
 
 def _near_hits(postings: dict[str, set[int]], skeleton: str) -> set[int]:
     """The names holding a word one letter away from this skeleton (see NEAR_MIN_SKELETON)."""
-    out: set[int] = set()
     variants = _deletions(skeleton)
-    for key in ("d" + skeleton, *("s" + v for v in variants), *("d" + v for v in variants)):
-        posting = postings.get(key)
-        if posting and len(posting) <= NEAR_POSTING_MAX:
-            out |= posting
-    return out
+    keys = ["d" + skeleton, *["s" + v for v in variants], *["d" + v for v in variants]]
+    # one union of every posting small enough (in C), not one new set per key
+    return set().union(*[p for p in map(postings.get, keys) if p and len(p) <= NEAR_POSTING_MAX])
 
 
 def _identifier_slots(state: _State, query: MatchQuery) -> list[int]:
@@ -492,11 +489,7 @@ def _joined_pairs(forms: list[NameForm]) -> list[Token]:
 
 _TOKENS = attrgetter("tokens")
 _INFORMATIVE = attrgetter("informative")
-
-
-def _add_to(value: dict[int, float], nids: set[int], amount: float) -> None:
-    """``value[nid] += amount`` for each of ``nids``, iterated in C (the names a query finds run to thousands)."""
-    value.update(zip(nids, map(add, map(value.__getitem__, nids), repeat(amount)), strict=True))
+_GROUP_SUM = itemgetter(0)
 
 
 def _candidate_names(
@@ -508,7 +501,8 @@ def _candidate_names(
     covered: set[int] | None = None,
 ) -> list[int]:
     """Name ids worth scoring, at most ``cap``; in order of overlap when ``ranked`` (or when there were more).
-    ``covered`` (with ``ranked``) receives those of them each of whose informative words the query has."""
+    ``covered`` (with ``ranked``) receives names each of whose informative words the query has: all such among
+    those returned (and maybe others)."""
     postings = state.postings
     total = max(state.name_count, 1)
     tokens: list[Token] = []
@@ -576,38 +570,53 @@ def _candidate_names(
     query_length = max(len(form.tokens) for form in forms)
     name_forms = state.name_forms
 
-    def overlaps(nids: set[int], covered: set[int] | None = None) -> list[tuple[float, int]]:
-        """(overlap, name id) of each name: the rarity of each query word it shares, in full for the exact
-        spelling, less for the skeleton, least for a near spelling; names of the query's length first among
-        equals ("Muhammad al-Muhammad" among thousands of names with a Muhammad). Set operations do the walk.
-        ``covered`` receives the names each of whose informative words a query word finds."""
-        value = dict.fromkeys(nids, 0.0)
-        shared: Counter[int] = Counter()  # how many query words find each name
+    def best(nids: set[int], k: int, covered: set[int] | None = None) -> list[tuple[float, int]]:
+        """The ``k`` highest (overlap, name id) of these names, best first. A name's overlap is the rarity of each
+        query word it shares, in full for the exact spelling, less for the skeleton, least for a near spelling,
+        less 0.05 a word of difference from the query's length (names of the query's length first among equals:
+        "Muhammad al-Muhammad" among thousands of names with a Muhammad).
+
+        Set operations do the walk: the names are split by which query words find them and how (in the order of
+        ``info``, so that each group's sum is the very sum each of its names would get), and groups are taken from
+        the highest sum down, until a group's sum (which the length can only lower) falls below the k-th overlap
+        found: of the thousands of names a common word finds, few are looked at one by one. ``covered`` receives
+        the names looked at each of whose informative words a query word finds."""
+        groups: list[tuple[float, int, set[int]]] = [(0.0, 0, nids)]  # (sum, query words finding them, names)
         for rarity, exact_rarity, hits, exact, near in info:
-            found = nids & exact
-            _add_to(value, found, exact_rarity)
-            rest = (nids & hits) - found
-            _add_to(value, rest, 0.7 * rarity)
-            further = (nids & near) - hits - exact
-            _add_to(value, further, 0.5 * rarity)
+            split: list[tuple[float, int, set[int]]] = []
+            for value, count, members in groups:
+                found = members & exact
+                rest = (members & hits) - found
+                further = (members & near) - hits - exact
+                if found:
+                    split.append((value + exact_rarity, count + 1, found))
+                if rest:
+                    split.append((value + 0.7 * rarity, count + 1, rest))
+                if further:
+                    split.append((value + 0.5 * rarity, count + 1, further))
+                if len(found) + len(rest) + len(further) < len(members):
+                    split.append((value, count, members.difference(found, rest, further)))
+            groups = split
+        groups.sort(key=_GROUP_SUM, reverse=True)
+        out: list[tuple[float, int]] = []
+        for value, count, members in groups:
+            if len(out) >= k and value < out[-1][0]:
+                break
+            keys = list(members)
+            forms = list(map(name_forms.__getitem__, keys))
+            if not all(forms):  # a name removed meanwhile (forms are never falsy otherwise)
+                kept = [n for n, form in enumerate(forms) if form is not None]
+                keys, forms = [keys[n] for n in kept], [forms[n] for n in kept]
+            # value - 0.05 * |words - query words| for each name, iterated in C
+            gaps = map(abs, map(sub, map(len, map(_TOKENS, forms)), repeat(query_length)))
+            out.extend(zip(map(sub, repeat(value), map(mul, repeat(0.05), gaps)), keys, strict=True))
             if covered is not None:
-                shared.update(found)
-                shared.update(rest)
-                shared.update(further)
-        keys = list(value)
-        forms = list(map(name_forms.__getitem__, keys))
-        if not all(forms):  # a name removed meanwhile (forms are never falsy otherwise)
-            kept = [k for k, form in enumerate(forms) if form is not None]
-            keys, forms = [keys[k] for k in kept], [forms[k] for k in kept]
-        # v - 0.05 * |words - query words| for each name, iterated in C
-        gaps = map(abs, map(sub, map(len, map(_TOKENS, forms)), repeat(query_length)))
-        out = list(
-            zip(map(sub, map(value.__getitem__, keys), map(mul, repeat(0.05), gaps)), keys, strict=True)
-        )
-        if covered is not None:
-            covered.update(
-                compress(keys, map(ge, map(shared.get, keys, repeat(0)), map(_INFORMATIVE, forms)))
-            )
+                covered.update(compress(keys, map(ge, repeat(count), map(_INFORMATIVE, forms))))
+            if len(out) >= k:
+                # the k best, best first (names are distinct, so this is heapq.nlargest's list); the k-th is out[-1]
+                out.sort(reverse=True)
+                del out[k:]
+        out.sort(reverse=True)
         return out
 
     if len(candidates) < FILL_MIN and not broad and not abjad:
@@ -619,10 +628,10 @@ def _candidate_names(
                 pool |= exact
         pool -= candidates
         if pool:
-            candidates |= {nid for _, nid in heapq.nlargest(FILL_MIN - len(candidates), overlaps(pool))}
+            candidates |= {nid for _, nid in best(pool, FILL_MIN - len(candidates))}
     if broad and len(candidates) < cap:
         for _, _, hits, _, _ in info:
             candidates |= hits
     elif len(candidates) <= cap and not ranked:
         return list(candidates)
-    return [nid for _, nid in heapq.nlargest(cap, overlaps(candidates, covered))]
+    return [nid for _, nid in best(candidates, cap, covered)]

@@ -133,17 +133,23 @@ def best_name(
     cache: dict | None,
     rare: Callable[[Token], bool] | None = None,
     model: Model | None = None,
+    query_profiles: Sequence[NameProfile] | None = None,
 ) -> NamePair | None:
-    """The pair of names whose features ``model`` (default: the shipped one) likes best."""
+    """The pair of names whose features ``model`` (default: the shipped one) likes best. ``query_profiles``: the
+    query names' profiles (:func:`profile_of`), for a caller that scores many entries against one query."""
     model = model or load_model()
     cache = {} if cache is None else cache
+    if query_profiles is None:
+        query_profiles = [profile_of(f) for f in query_forms]
     best: NamePair | None = None
+    select = model.select
+    profiles, labels = names.profiles, names.labels
     for qi, q_form in enumerate(query_forms):
-        q_profile = profile_of(q_form)
+        q_profile = query_profiles[qi]
         for ei, e_form in enumerate(names.forms):
             aligned = alignment(q_form, e_form, cache, rare)
-            values = name_features(q_profile, names.profiles[ei], aligned, names.labels[ei] == "weak")
-            z = model.select(values)
+            values = name_features(q_profile, profiles[ei], aligned, labels[ei] == "weak")
+            z = select(values)
             if best is None or z > best.selection:
                 best = NamePair(values, z, qi, ei)
     return best
