@@ -81,8 +81,8 @@ def release_redis_db(number: int) -> None:
 
 
 # Restarting Redis (one fault test does) would break every other stack on the machine mid-test: stacks hold this
-# lock shared for their lifetime, the restart holds it exclusively. pytest-xdist's grouping cannot be relied on to
-# keep that test apart (with pytest 9 its xdist_group suffix is lost), nor does it cover parallel runs.
+# lock shared for their lifetime, the restart holds it exclusively. pytest-xdist's grouping keeps the pipeline tests
+# of one run on one worker (tests/conftest.py), but not the other tests that start a stack, nor parallel runs.
 REDIS_USE_LOCK = Path(tempfile.gettempdir()) / "sanctrack-tests-redis-use.lock"
 _holding_exclusive = False
 _shared_here: set[int] = set()  # the descriptors of this process's shared holds
