@@ -18,6 +18,7 @@ from tests.support.cli import cli_help, embedded_default_env, run_sanctrack
 sanctrack = run_sanctrack
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("committed_db")
 def test_targets_add_list_show_and_evidence_add_with_json() -> None:
     created = json.loads(
@@ -63,6 +64,7 @@ def test_targets_add_list_show_and_evidence_add_with_json() -> None:
     assert "  OFAC: no list loaded" in human and "not listed" not in human  # no list is loaded here
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("committed_db")
 def test_cli_bad_input_says_what_is_wrong_and_exits_non_zero() -> None:
     bad = sanctrack("targets", "add", "X", "--nationality", "ZZ", check=False)
@@ -89,6 +91,7 @@ def test_every_command_help_has_an_example() -> None:
         assert "Example:" in cli_help(*command), command
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("committed_db")
 def test_key_from_cli_works_against_a_served_api(unused_tcp_port: int) -> None:
     out = sanctrack("keys", "create", "--name", "e2e", "--scope", "write").stdout
@@ -140,6 +143,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_serve_on_the_embedded_default_runs_a_worker_and_stops_it(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:

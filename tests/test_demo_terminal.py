@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.demo_terminal import ADMIN_KEY_FILE, closing_lines, save_admin_key
 from tests.support.cli import embedded_default_env
@@ -38,6 +39,7 @@ def test_the_key_is_the_last_line_and_the_files_are_named(tmp_path: Path, monkey
     assert "http://127.0.0.1:8000/console" in text
 
 
+@pytest.mark.slow
 def test_serve_with_a_worker_log_keeps_the_worker_off_the_terminal(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
