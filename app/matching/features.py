@@ -1,18 +1,16 @@
 """Pair features of the learned score: what two names (and two records) share, as numbers.
 
 Each name is profiled once (:func:`profile_of`; the index keeps the profiles of listed names) into plain data that
-pickles: its words, their spelling families (:func:`app.matching.names.fold`), their metaphone keys, the name
+pickles: its words (an East Slavic patronymic left out: lists give or omit them at will), their spelling families (:func:`app.matching.names.fold`), their metaphone keys, the name
 symbols `rigour`'s person-names corpus gives its words (a Wikidata name item shared by Aleksandr, Alexander and
 Александр, by Serhiy and Serhii, by يوسف and Yusuf; read from :mod:`app.matching.name_symbols`; the corpus keeps
 Oleksandr and Aleksandr apart) and its organization classes (OOO, LLC and "limited liability company" are one
 class; AO, PAO, "aktsionernoe obshchestvo" and "joint stock company" another). A pair of profiles then gives
 :data:`NAME_FEATURES`: the hand-built alignment of :func:`app.matching.names.compare_names` and what the
 maintained libraries measure (rapidfuzz edit distances and token set/sort ratios, rigour's symbols and phonetic
-keys). Candidates not shipped yet (:data:`COVERAGE_FEATURES`): which words of each name have no like in the
-other and how rare the words are that agree or do not (how many listed names bear each word:
-``data/word_frequency.json``, written by ``bench/train_matcher.py --word-frequency``): two names of a list that
-differ by one word (NPP PRIMA / NPP GAMMA, RAGHAD / RANA SADDAM HUSSEIN) share their common words, and the rare
-one is the one that tells them apart. The model (:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py``
+keys) and how rare the listed words are that the query has (how many listed names bear each word:
+``data/word_frequency.json``, written by ``bench/train_matcher.py --word-frequency``): ALI HASSAN met tells
+little, GHAFFARIANANBERAN met tells much. The model (:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py``
 learns the weights.
 """
 
@@ -49,18 +47,7 @@ NAME_FEATURES = (
     "single_word",  # one side is a single word
     "weak_alias",  # the listed name is a weak alias (a nickname, a fragment)
     "cross_script",  # one name was read from Arabic script and the other not
-)
-# Candidate name features (issue 12, not in the shipped model: bench/README.md, "Boosted trees and word coverage").
-# Appending them to NAME_FEATURES and ``*word_coverage(query, listed)`` to name_features' values is all a model
-# trained with them needs; bench/train_matcher.py computes them for cached rows.
-COVERAGE_FEATURES = (
-    "listed_unmatched",  # share of the listed name's words with no like in the query (what a namesake differs by)
-    "query_unmatched",  # share of the query's words with no like in the listed name
-    "listed_unmatched_rarity",  # the same share weighted by how rare each listed word is among listed names
-    "query_unmatched_rarity",  # the query's share weighted so
-    "unmatched_rarest",  # how rare the rarest word is that has no like on the other side (PRIMA / GAMMA)
     "matched_rarity",  # how rare the listed words the query has are, together (ALI HASSAN tells little)
-    "number_conflict",  # both names hold numbers, and not the same ones (LONG XING 628 / LONG XING 622)
 )
 # The features of the two records beside their names.
 RECORD_FEATURES = ("birth_date", "nationality", "kind")
@@ -96,7 +83,12 @@ class NameProfile:
 @lru_cache(maxsize=100_000)
 def profile_of(form: NameForm) -> NameProfile:
     """The profile of a parsed name (forms are interned by :func:`app.matching.names.parse_name`)."""
-    heavy = [t for t in form.tokens if t.weight >= WEIGHT["generic"]] or list(form.tokens)
+    # A Slavic patronymic is given or left out at will (PETROV, Aleksandr Ivanovich / Oleksandr Petrov): it does not
+    # count among the words two names are compared by.
+    heavy = [t for t in form.tokens if t.weight >= WEIGHT["generic"] and t.cls != "patronymic"] or list(
+        form.tokens
+    )
+    optional = {t.text for t in form.tokens if t.cls == "patronymic"}
     folded = tuple(t.folded for t in heavy)
     phonetic_words = tuple(k for k in (metaphone(t.text) for t in heavy if not t.abjad) if k)
     part_symbols: list[frozenset[str]] = []
@@ -119,7 +111,11 @@ def profile_of(form: NameForm) -> NameProfile:
             elif category == "NAME":
                 for part in span.parts:
                     by_part.setdefault(part.index, set()).add(span.symbol.id)
-        part_symbols = [frozenset(by_part.get(p.index, ())) for p in name.parts if p.tag not in _LIGHT]
+        part_symbols = [
+            frozenset(by_part.get(p.index, ()))
+            for p in name.parts
+            if p.tag not in _LIGHT and p.form not in optional
+        ]
         break
     return NameProfile(
         words=" ".join(t.text for t in heavy),
@@ -189,6 +185,7 @@ def name_features(
         1.0 if min(query.word_count, listed.word_count) <= 1 else 0.0,
         1.0 if weak else 0.0,
         1.0 if query.abjad != listed.abjad else 0.0,
+        matched_rarity(query, listed),
     )
 
 
@@ -235,46 +232,29 @@ def _rarities(profile: NameProfile, words: tuple[str, ...]) -> list[float]:
     return [word_rarity(w) for w in profile.folded]
 
 
-def word_coverage(query: NameProfile, listed: NameProfile) -> tuple[float, ...]:
-    """The values of :data:`COVERAGE_FEATURES`: which words of each name have no like in the other, how rare
-    those are and the words the query has, whether numbers disagree."""
+def matched_rarity(query: NameProfile, listed: NameProfile) -> float:
+    """How much the listed words the query has tell, together: the sum of their rarities (at most 3). Other
+    measures of the words either side lacks (their share, their rarity, numbers that differ) were tried beside it
+    and added nothing on dev (bench/README.md, "Boosted trees and word coverage")."""
     if query.abjad or listed.abjad:
         q_words, l_words = query.outlines, listed.outlines
     else:
         q_words, l_words = query.folded, listed.folded
-    numbers = _numbers(query), _numbers(listed)
-    number_conflict = 1.0 if numbers[0] and numbers[1] and numbers[0] != numbers[1] else 0.0
     if not q_words or not l_words:
-        return 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, number_conflict
-    listed_found = _alike(l_words, q_words, listed.outlines, query.outlines)
-    query_found = _alike(q_words, l_words, query.outlines, listed.outlines)
-    listed_rarity = _rarities(listed, l_words)
-    query_rarity = _rarities(query, q_words)
-    listed_missing = [r for r, found in zip(listed_rarity, listed_found, strict=True) if not found]
-    query_missing = [r for r, found in zip(query_rarity, query_found, strict=True) if not found]
-    return (
-        listed_found.count(False) / len(l_words),
-        query_found.count(False) / len(q_words),
-        sum(listed_missing) / (sum(listed_rarity) or 1.0),
-        sum(query_missing) / (sum(query_rarity) or 1.0),
-        max(listed_missing + query_missing, default=0.0),
-        min(sum(r for r, found in zip(listed_rarity, listed_found, strict=True) if found), 3.0),
-        number_conflict,
-    )
+        return 0.0
+    found = _alike(l_words, q_words, listed.outlines, query.outlines)
+    rarities = _rarities(listed, l_words)
+    return min(sum(r for r, hit in zip(rarities, found, strict=True) if hit), 3.0)
 
 
-def _numbers(profile: NameProfile) -> frozenset[str]:
-    return frozenset(w for w in profile.folded if w.isdigit())
+# The name features the profiles alone give, for rows bench/train_matcher.py cached before they were added.
+PROFILE_FEATURES = {"matched_rarity": matched_rarity}
 
 
 def name_features_after(query: NameProfile, listed: NameProfile, start: int) -> tuple[float, ...]:
-    """The name features from index ``start`` on that the profiles alone give (for rows built before they were
-    added: ``bench/train_matcher.py``): those of :data:`COVERAGE_FEATURES` that NAME_FEATURES holds."""
-    first = (
-        NAME_FEATURES.index(COVERAGE_FEATURES[0])
-        if COVERAGE_FEATURES[0] in NAME_FEATURES
-        else len(NAME_FEATURES)
-    )
-    if start < first:
-        raise ValueError(f"name features before {NAME_FEATURES[first]} need the alignment")
-    return word_coverage(query, listed)[start - first : len(NAME_FEATURES) - first]
+    """The name features from index ``start`` on, for rows built before they were added (``bench/train_matcher.py``);
+    only those of :data:`PROFILE_FEATURES` can be computed so."""
+    missing = [f for f in NAME_FEATURES[start:] if f not in PROFILE_FEATURES]
+    if missing:
+        raise ValueError(f"name features {missing} need the alignment: build the rows again")
+    return tuple(PROFILE_FEATURES[f](query, listed) for f in NAME_FEATURES[start:])

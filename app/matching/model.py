@@ -298,6 +298,17 @@ def model_from_json(data: dict[str, Any], expected: tuple[str, ...] = FEATURES) 
 
 
 @cache
+def model_thresholds(path: Path = MODEL_FILE) -> tuple[float, float, float]:
+    """The review, match and auto-link thresholds stored with the model, read without checking its features
+    against the code's (a trainer changing the features still imports the index)."""
+    try:
+        thresholds = json.loads(path.read_text(encoding="utf-8"))["thresholds"]
+        return float(thresholds["review"]), float(thresholds["match"]), float(thresholds["auto_link"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"cannot read the thresholds of the model file {path}: {exc}") from exc
+
+
+@cache
 def load_model(path: Path = MODEL_FILE) -> Model | TreeModel:
     """The shipped model (read once)."""
     try:

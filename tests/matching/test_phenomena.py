@@ -14,7 +14,7 @@ from app.matching.query import MatchQuery
 from app.matching.score import score
 from tests.matching.conftest import make_entry
 
-# Cases the model of 2026-12-05 does not reach yet (scored below the review threshold): kept strict, so that a
+# Cases the model of 2026-12-05 (trees with matched_rarity) does not reach yet (scored below the review threshold): kept strict, so that a
 # model that reaches them says so.
 NOT_YET = pytest.mark.xfail(strict=True, reason="below the review threshold with the current model")
 
@@ -69,12 +69,12 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Gamal Bouchaib", "3"),
         # Russian and Ukrainian forms of one name
         ("Oleksandr Petrov", "4"),
-        pytest.param("Serhiy Melnyk", "5", marks=NOT_YET),
+        ("Serhiy Melnyk", "5"),
         ("Kateryna Ivanova", "6"),
         # the same surname and first given name, a variant of the other given name
-        pytest.param("Mohammad Rida NAQDI", "7", marks=NOT_YET),
+        ("Mohammad Rida NAQDI", "7"),
         # two parts of a four-part listed name
-        pytest.param("Falih Fayyadh", "8", marks=NOT_YET),
+        ("Falih Fayyadh", "8"),
         # doubled, dropped, swapped letters
         ("Naser Kelmendi", "9"),
         ("Oleg BELAVENTSEV", "10"),

@@ -149,8 +149,10 @@ def test_kind_mismatch_lowers():
     company = make_entry("1", "FAYYAD TRADING", kind="organization")
     as_person = score(q("Fayyad Trading", kind="person"), company)
     as_company = score(q("Fayyad Trading", kind="organization"), company)
-    assert as_company.score - as_person.score >= 0.2
-    assert as_person.explanation["features"]["kind"] < 0
+    assert as_company.score > as_person.score
+    # in log-odds, where a fact's weight does not depend on how good the names already are: the cap on what
+    # record facts take off is 3
+    assert as_person.explanation["features"]["kind"] <= -2.0
 
 
 def test_weak_alias_is_worth_a_bit_less():
