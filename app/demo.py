@@ -6,8 +6,9 @@ and UK lists are loaded too, so that the coverage view can say that the UK has n
 Hezbollah (what the brief asks of it) rather than that nobody knows.
 
 The candidates and their evidence come from reading the brief (``app/documents``): the demo adopts the names it
-holds that ``demo_brief.json`` picks, as an analyst ticks them on the console's "From a document" page. The brief's
-own names either match a listed name outright or nothing near it. The review queue is shown by one
+holds that ``demo_brief.json`` picks, as an analyst ticks them on the console's "From a document" page. Faleh
+al-Fayyad's alias is his SDN entry's name, so the match is linked without review; Kataib Hezbollah, spelled as the
+press spells it (KATA'IB HIZBALLAH on the list), waits for a reviewer. The review queue also holds one
 candidate from outside the brief: Kataib Hezbollah's chief of staff, whom an analyst following the brief's call to
 sanction the militia's leaders would add under the name the press uses. The list holds that name only as a weak
 alias of his entry, so the match waits for a reviewer (see ``FOLLOW_UP``).
