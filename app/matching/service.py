@@ -31,7 +31,6 @@ from app.matching.search import current_index, identifier_match
 from app.targets.models import Target
 
 EntryKey = live.EntryKey
-_database_identity = live.database_identity  # tests/pipeline reads it under this name
 
 
 # ---- screening --------------------------------------------------------------------------------------------------
