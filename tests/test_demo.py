@@ -153,7 +153,7 @@ def test_demo_shows_a_designation_its_alert_and_a_link_waiting_for_review(
         server.terminate()
         server.wait(timeout=60)
     designations = [d for d in got if d.get("type") == "target.designated"]
-    assert sorted(d["data"]["target"]["name"] for d in designations) == ["Kataib Hezbollah"], got
+    assert sorted(d["data"]["target"]["name"] for d in designations) == ["Faleh al-Fayyad"], got
     assert all(d["verified"] and d["webhook-id"] for d in designations)
 
 
