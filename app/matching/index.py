@@ -37,7 +37,7 @@ from app.matching.compare import alignment
 from app.matching.compare import singular as singular_of
 from app.matching.features import profile_of
 from app.matching.lookup import open_lookup, write_lookup
-from app.matching.model import load_model
+from app.matching.model import model_thresholds
 from app.matching.names import WEIGHT, NameForm, Token, make_token
 from app.matching.normalize import fold, skeleton_of
 from app.matching.persist import dump_state, load_state
@@ -55,9 +55,9 @@ from app.matching.score import (
 # the model (app/matching/data/model.json): a match at best F1; a suggestion for review at the lowest score
 # that keeps false suggestions at most 1 per 100 queries naming nobody listed; an automatic link where no wrong
 # answer scored on any split.
-DEFAULT_THRESHOLD = load_model().match_threshold
-REVIEW_THRESHOLD = load_model().review_threshold
-AUTO_LINK_THRESHOLD = load_model().auto_link_threshold
+# (read without checking the file's features against the code's: bench/train_matcher.py imports this module while
+# it trains a model of other features)
+REVIEW_THRESHOLD, DEFAULT_THRESHOLD, AUTO_LINK_THRESHOLD = model_thresholds()
 
 CANDIDATE_CAP = 200  # names scored at most per query
 ABJAD_CANDIDATE_CAP = 1000  # the same for a query in Arabic script only
