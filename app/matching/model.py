@@ -1,4 +1,6 @@
-"""The learned score: a logistic model over :mod:`app.matching.features`, calibrated to a probability.
+"""The learned score: a model over :mod:`app.matching.features`, calibrated to a probability. The shipped file
+holds gradient-boosted trees (:class:`TreeModel`); the degree-2 logistic model (:class:`Model`) is the other kind
+the trainer writes (``--linear``).
 
 The weights, the calibration and the thresholds are data (``data/model.json`` beside this file), written by
 ``bench/train_matcher.py`` from the train split (weights) and the dev split (calibration, thresholds) of
@@ -14,8 +16,8 @@ Contributions are in calibrated log-odds, measured from a reference point (the t
 in (Shapley values). The contributions and the baseline (the log-odds at the reference point) add up to the
 score's log-odds, so an explanation says what each feature added or took away.
 
-The file may instead hold a small ensemble of gradient-boosted trees (``"kind": "trees"``, :class:`TreeModel`,
-same interface): its trees over the name features are walked in plain Python, and each feature is credited with
+The trees (``"kind": "trees"``, :class:`TreeModel`, same interface; the pair of names is chosen by ``selection``
+as above, its weights held at zero or more on the name similarities): its trees over the name features are walked in plain Python, and each feature is credited with
 what the nodes splitting on it changed along the path taken (Saabas attribution, exact in log-odds: the path of a
 tree goes from its root value to its leaf). The record features (birth date, nationality, kind) are weighed
 linearly beside the trees, so what such a fact adds is measured from "not known" (0), as above.
