@@ -7,12 +7,15 @@ other processes (CLI subprocesses, Celery workers) use ``committed_db``, which e
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
@@ -87,9 +90,6 @@ def _drop_databases_after_the_session(names: list[str]) -> None:
     DROP DATABASE returns only once PostgreSQL has checkpointed, writing out every dirty page of the server; at the
     end of a busy run that took 13-15 s, which each worker spent waiting as its last test's teardown. Nothing
     waits for these databases to be gone (each session and scratch database has a name of its own)."""
-    import subprocess
-    import sys
-
     subprocess.Popen(
         [sys.executable, "-c", _DROPPER, ADMIN_URL, *names],
         stdin=subprocess.DEVNULL,
@@ -261,7 +261,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             groups = _xdist_groups(item)
             suffix = f"@{'_'.join(groups)}"
             if groups and not item.nodeid.endswith(suffix):
-                from _pytest.nodeid import coerce_node_id
-
                 item._id = coerce_node_id(item.nodeid + suffix)  # type: ignore[attr-defined]
     items.sort(key=lambda item: 0 if item.get_closest_marker("slow") or _xdist_groups(item) else 1)
