@@ -166,38 +166,73 @@ def _token_similarity(a: Token, b: Token) -> float:
 def _may_agree(a: Token, b: Token) -> bool:
     """False only when ``token_similarity(a, b)`` is certainly below MIN_PAIR, told without computing it: most
     word pairs a search meets share nothing (MUHAMMAD / HASSAN). Either word without a sieve (see names._sieve_of)
-    is compared in full, as are two words one of _token_similarity's special rules may join (a key in common:
-    same spelling family up to h/g, same singular, q for gh, first letters swapped, same skeleton). The other
-    pairs take the general formula there, which reaches MIN_PAIR only from a weighted similarity of 0.75 (before
-    stretching; the first letter's factor only lowers it). Each normalized edit distance in it is at least the
-    length difference, and at least the number of letters one word has that the other lacks, over the longer
-    length: each similarity is bounded from above so."""
+    is compared in full. A word with an attached article ("alfayyadh") is compared with and without it (the
+    bare word at 0.98, which only lowers): each such pair is sieved."""
     sa = a.sieve
     sb = b.sieve
     if sa is None or sb is None:
         return True
-    keys_a, folded_a, lf_a, text_a, lt_a, skeleton_a, ls_a = sa
-    keys_b, folded_b, lf_b, text_b, lt_b, skeleton_b, ls_b = sb
+    if _sieves_agree(sa, sb):
+        return True
+    if a.bare is None and b.bare is None:
+        return False
+    for x in (a, a.bare) if a.bare is not None else (a,):
+        for y in (b, b.bare) if b.bare is not None else (b,):
+            if x is a and y is b:
+                continue
+            if x.sieve is None or y.sieve is None or _sieves_agree(x.sieve, y.sieve):
+                return True
+    return False
+
+
+def _sieves_agree(sa: tuple, sb: tuple) -> bool:
+    """Whether two plain Latin words may reach MIN_PAIR in ``_token_similarity``: two words one of its special
+    rules may join share a key (same spelling family up to h/g, same singular, q for gh, first letters swapped,
+    same skeleton). The other pairs take its general formula, which reaches MIN_PAIR only from a weighted
+    similarity of 0.75 (before stretching; the first letter's factor only lowers it). Each normalized edit
+    distance in it is at least the length difference, and at least the number of letters one word has that the
+    other lacks, over the longer length: each similarity is bounded from above so."""
+    keys_a, folded_a, not_folded_a, lf_a, text_a, not_text_a, lt_a, skeleton_a, not_skeleton_a, ls_a = sa
+    keys_b, folded_b, not_folded_b, lf_b, text_b, not_text_b, lt_b, skeleton_b, not_skeleton_b, ls_b = sb
     if not keys_a.isdisjoint(keys_b):
         return True
-    f = 1.0 - max(
-        lf_a - lf_b, lf_b - lf_a, (folded_a & ~folded_b).bit_count(), (folded_b & ~folded_a).bit_count()
-    ) / (lf_a if lf_a > lf_b else lf_b)
+    # the lower bound of the spelling families' edit distance: letters one lacks, length difference
+    d = (folded_a & not_folded_b).bit_count()
+    x = (folded_b & not_folded_a).bit_count()
+    if x > d:
+        d = x
+    x = lf_a - lf_b
+    if x > d:
+        d = x
+    elif -x > d:
+        d = -x
+    f = 1.0 - d / (lf_a if lf_a > lf_b else lf_b)
     short = ls_a < 3 or ls_b < 3
     # with the other similarities at 1 at most: 0.75 f + 0.25 < 0.75, or 0.45 f + 0.15 + 0.4 < 0.75
     if f < (_SHORT_F_MIN if short else _LONG_F_MIN):
         return False
-    t = 1.0 - max(
-        lt_a - lt_b, lt_b - lt_a, (text_a & ~text_b).bit_count(), (text_b & ~text_a).bit_count()
-    ) / (lt_a if lt_a > lt_b else lt_b)
+    d = (text_a & not_text_b).bit_count()
+    x = (text_b & not_text_a).bit_count()
+    if x > d:
+        d = x
+    x = lt_a - lt_b
+    if x > d:
+        d = x
+    elif -x > d:
+        d = -x
+    t = 1.0 - d / (lt_a if lt_a > lt_b else lt_b)
     if short:
         return 0.75 * f + 0.25 * t >= _GENERAL_MIN
-    s = 1.0 - max(
-        ls_a - ls_b,
-        ls_b - ls_a,
-        (skeleton_a & ~skeleton_b).bit_count(),
-        (skeleton_b & ~skeleton_a).bit_count(),
-    ) / (ls_a if ls_a > ls_b else ls_b)
+    d = (skeleton_a & not_skeleton_b).bit_count()
+    x = (skeleton_b & not_skeleton_a).bit_count()
+    if x > d:
+        d = x
+    x = ls_a - ls_b
+    if x > d:
+        d = x
+    elif -x > d:
+        d = -x
+    s = 1.0 - d / (ls_a if ls_a > ls_b else ls_b)
     return 0.45 * f + 0.15 * t + 0.4 * s >= _GENERAL_MIN
 
 
@@ -295,7 +330,7 @@ def alignment(
     key = (id(query), id(entry))
     found = cache.get(key)
     if found is None:
-        found = cache[key] = compare_names(query, entry, cache, explain=False, rare=rare).similarity
+        found = cache[key] = _compare(query, entry, cache, False, rare)
     return found
 
 
@@ -311,12 +346,24 @@ def compare_names(
     ``cache`` memoizes token similarities across many comparisons for the same query: {query token: {entry
     token: similarity}} (tokens hash by identity).
     """
+    found = _compare(query, entry, cache, explain, rare)
+    return found if isinstance(found, NameMatch) else NameMatch(found)
+
+
+def _compare(
+    query: NameForm,
+    entry: NameForm,
+    cache: dict | None,
+    explain: bool,
+    rare: Callable[[Token], bool] | None,
+) -> NameMatch | float:
+    """:func:`compare_names`; without ``explain``, the similarity alone (a search wants thousands of them)."""
     q_tokens = query.tokens
     e_tokens = entry.tokens
     if not q_tokens or not e_tokens or (entry.abjad and not query.abjad):
         # A listed name in Arabic script is there for queries in that script; its consonant outline is too
         # loose a comparison for a Latin query, which the entry's Latin names serve.
-        return NameMatch(0.0)
+        return NameMatch(0.0) if explain else 0.0
     if cache is None:
         cache = {}
     candidates: list[tuple[float, int, int]] = []
@@ -335,7 +382,7 @@ def compare_names(
     if not candidates and not (3 <= len(q_tokens) + len(e_tokens) <= 4):
         # Nothing aligns; only a short name written as one word on the other side ("Wali Jan", WALIJAN) may.
         if not explain:
-            return NameMatch(0.0)
+            return 0.0
         return NameMatch(0.0, [], [t.text for t in q_tokens], [t.text for t in e_tokens])
     q_used: dict[int, tuple[int, float]] = {}
     e_used: set[int] = set()
@@ -360,7 +407,7 @@ def compare_names(
     ):
         joined = _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache)
     if not q_used and not joined and not explain:
-        return NameMatch(0.0)  # nothing agrees: what follows would divide 0 by the words' costs
+        return 0.0  # nothing agrees: what follows would divide 0 by the words' costs
 
     num = 0.0
     den = 0.0
@@ -386,8 +433,9 @@ def compare_names(
     # The words each name has that the other lacks.
     q_left = [t for i, t in enumerate(q_tokens) if i not in q_used and i not in joined_q]
     e_left = [t for j, t in enumerate(e_tokens) if j not in e_used and j not in joined_e]
-    q_extra = [_extra_weight(t) for t in q_left]
-    e_extra = [_extra_weight(t) for t in e_left]
+    # _extra_weight of each, written out (thousands of names a search)
+    q_extra = [t.weight * LEGAL_OMISSION_FACTOR if t.cls == "legal" else t.weight for t in q_left]
+    e_extra = [t.weight * LEGAL_OMISSION_FACTOR if t.cls == "legal" else t.weight for t in e_left]
     # "Abu Muhammad" is not "Muhammad", nor "Hizballah Brigades" "Hizballah": kunya and generic words count as
     # words the other name lacks.
     q_informative = sum(1 for w in q_extra if w >= _GENERIC_WEIGHT)
@@ -454,7 +502,7 @@ def compare_names(
     if shifted:
         similarity *= LEAD_SHIFT_FACTOR
     if not explain:
-        return NameMatch(similarity)
+        return similarity
     pairs = [(q_tokens[i].text, e_tokens[j].text, round(sim, 3)) for i, (j, sim) in sorted(q_used.items())]
     for q_idx, e_idx, sim in joined:
         pairs.append(

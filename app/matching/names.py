@@ -223,7 +223,7 @@ def make_token(
         bare=bare,
         weight=WEIGHT[cls],
         gloss=tuple(make_token(word) for word in gloss),
-        sieve=None if abjad or bare is not None or gloss else _sieve_of(text, folded, skeleton, cls),
+        sieve=None if abjad or gloss else _sieve_of(text, folded, skeleton, cls),
     )
 
 
@@ -237,8 +237,8 @@ def _letter_mask(word: str) -> int:
 
 
 def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
-    """For a plain Latin word (no translation, no attached article, not an initial nor a word compared only as
-    spelled, not one of the synonyms): what app.matching.compare._may_agree reads of it. Two words share a key
+    """For a plain Latin word (no translation, not an initial nor a word compared only as spelled, not one of the
+    synonyms; the word without an attached article has its own): what app.matching.compare._may_agree reads of it. Two words share a key
     when one of the comparison's special rules may join them (one spelling family up to h/g, one singular, q for
     gh, a first letter swapped, one skeleton); the letter sets and lengths bound the edit distances of the rest."""
     if cls == "initial" or cls in EXACT_ONLY_CLASSES or text in _SYNONYM_WORDS or not folded:
@@ -250,13 +250,18 @@ def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
         keys.add(fold(text[1:]))
     if len(skeleton) >= 3:
         keys.add(skeleton)
+    folded_mask, text_mask, skeleton_mask = _letter_mask(folded), _letter_mask(text), _letter_mask(skeleton)
+    # each mask with its complement, which the bound intersects with the other word's
     return (
         frozenset(keys),
-        _letter_mask(folded),
+        folded_mask,
+        ~folded_mask,
         len(folded),
-        _letter_mask(text),
+        text_mask,
+        ~text_mask,
         len(text),
-        _letter_mask(skeleton),
+        skeleton_mask,
+        ~skeleton_mask,
         len(skeleton),
     )
 

@@ -254,8 +254,12 @@ def record_features(
 ) -> tuple[float, float, float]:
     """The values of :data:`app.matching.features.RECORD_FEATURES`, noting what agrees and what does not."""
     dob = _birth_date_feature(query.birth_dates, entry.birth_dates, corroborations, contradictions)
-    nationality = _nationality_feature(
-        query.nationalities, [*entry.nationalities, *entry.citizenships], corroborations, contradictions
+    nationality = (
+        _nationality_feature(
+            query.nationalities, [*entry.nationalities, *entry.citizenships], corroborations, contradictions
+        )
+        if query.nationalities
+        else 0.0  # what _nationality_feature gives a query without one
     )
     kind = _kind_feature(query.kind, entry.kind, contradictions)
     return dob, nationality, kind
