@@ -24,6 +24,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import extractOne
 from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text import metaphone
 
@@ -78,6 +79,12 @@ class NameProfile:
     org_classes: frozenset[str]
     abjad: bool
     word_count: int
+    # Kept so that the pair features, computed for every pair a search weighs, redo none of this per pair:
+    joined_folded: str  # the spelling families joined in their order
+    rarities: tuple[
+        float, ...
+    ]  # per word, its rarity among listed names (all 1.0 when read from Arabic script)
+    outline_keys: frozenset[str]  # the outlines, and each long one less its first letter (see _alike)
 
 
 @lru_cache(maxsize=100_000)
@@ -117,10 +124,11 @@ def profile_of(form: NameForm) -> NameProfile:
             if p.tag not in _LIGHT and p.form not in optional
         ]
         break
+    outlines = tuple(t.coarse for t in heavy)
     return NameProfile(
         words=" ".join(t.text for t in heavy),
         folded=folded,
-        outlines=tuple(t.coarse for t in heavy),
+        outlines=outlines,
         sorted_folded=" ".join(sorted(folded)),
         phonetic_words=phonetic_words,
         phonetic=frozenset(phonetic_words),
@@ -129,6 +137,10 @@ def profile_of(form: NameForm) -> NameProfile:
         org_classes=frozenset(org_classes),
         abjad=form.abjad,
         word_count=len(heavy),
+        joined_folded=" ".join(folded),
+        # a name read from Arabic script is compared by outlines, whose rarity is not counted: all count as rare
+        rarities=(1.0,) * len(folded) if form.abjad else tuple(word_rarity(w) for w in folded),
+        outline_keys=frozenset(o[1:] if len(o) > 3 else o for o in outlines) | frozenset(outlines),
     )
 
 
@@ -155,7 +167,7 @@ def _word_agreement(query: NameProfile, listed: NameProfile) -> tuple[float, flo
         a, b = b, a
     if not a or not b:
         return 0.0, 0.0
-    best = [max(JaroWinkler.similarity(word, other) for other in b) for word in a]
+    best = [extractOne(word, b, scorer=JaroWinkler.similarity)[1] for word in a]
     return min(best), sum(best) / len(best)
 
 
@@ -173,7 +185,7 @@ def name_features(
     return (
         alignment,
         fuzz.token_sort_ratio(query.words, listed.words) / 100.0,
-        fuzz.token_set_ratio(" ".join(query.folded), " ".join(listed.folded)) / 100.0,
+        fuzz.token_set_ratio(query.joined_folded, listed.joined_folded) / 100.0,
         JaroWinkler.similarity(query.sorted_folded, listed.sorted_folded),
         *_word_agreement(query, listed),
         _phonetic_share(query, listed),
@@ -209,42 +221,27 @@ def word_rarity(folded: str) -> float:
     return math.log(names / (1 + with_word.get(folded, 0))) / math.log(names)
 
 
-def _alike(
-    words: tuple[str, ...],
-    others: tuple[str, ...],
-    outlines: tuple[str, ...],
-    other_outlines: tuple[str, ...],
-) -> list[bool]:
-    """Per word, whether the other name has its like: a close spelling, or the same consonant outline, a leading
-    letter aside (OLEKSANDR / ALEKSANDR, KATERYNA / YEKATERINA)."""
-    bare = {o[1:] if len(o) > 3 else o for o in other_outlines} | set(other_outlines)
-    return [
-        any(JaroWinkler.similarity(w, o) >= WORD_ALIKE for o in others)
-        or (len(outline) >= 3 and (outline in bare or outline[1:] in bare))
-        for w, outline in zip(words, outlines, strict=True)
-    ]
-
-
-def _rarities(profile: NameProfile, words: tuple[str, ...]) -> list[float]:
-    # a name read from Arabic script is compared by outlines, whose rarity is not counted: all count as rare
-    if profile.abjad or len(profile.folded) != len(words):
-        return [1.0] * len(words)
-    return [word_rarity(w) for w in profile.folded]
-
-
 def matched_rarity(query: NameProfile, listed: NameProfile) -> float:
-    """How much the listed words the query has tell, together: the sum of their rarities (at most 3). Other
-    measures of the words either side lacks (their share, their rarity, numbers that differ) were tried beside it
-    and added nothing on dev (bench/README.md, "Boosted trees and word coverage")."""
+    """How much the listed words the query has tell, together: the sum of their rarities (at most 3). A listed
+    word the query has is one with a like there: a close spelling (Jaro-Winkler at least WORD_ALIKE), or the same
+    consonant outline, a leading letter aside (OLEKSANDR / ALEKSANDR, KATERYNA / YEKATERINA). Other measures of
+    the words either side lacks (their share, their rarity, numbers that differ) were tried beside it and added
+    nothing on dev (bench/README.md, "Boosted trees and word coverage")."""
     if query.abjad or listed.abjad:
         q_words, l_words = query.outlines, listed.outlines
     else:
         q_words, l_words = query.folded, listed.folded
     if not q_words or not l_words:
         return 0.0
-    found = _alike(l_words, q_words, listed.outlines, query.outlines)
-    rarities = _rarities(listed, l_words)
-    return min(sum(r for r, hit in zip(rarities, found, strict=True) if hit), 3.0)
+    keys = query.outline_keys
+    total = 0.0
+    for word, outline, rarity in zip(l_words, listed.outlines, listed.rarities, strict=True):
+        # (no score_cutoff: rapidfuzz's cut-off rounds differently at the boundary, and 0.85000000000000009 counts)
+        if (len(outline) >= 3 and (outline in keys or outline[1:] in keys)) or extractOne(
+            word, q_words, scorer=JaroWinkler.similarity
+        )[1] >= WORD_ALIKE:
+            total += rarity
+    return min(total, 3.0)
 
 
 # The name features the profiles alone give, for rows bench/train_matcher.py cached before they were added.
