@@ -205,6 +205,33 @@ def _compiled_sum(trees: list[Tree]) -> Callable[[Sequence[float]], float]:
     return namespace["leaves"]
 
 
+def _credit_statements(node: Tree, depth: int) -> list[str]:
+    if type(node) is not tuple:
+        return []
+    pad = "    " * depth
+    feature, threshold = int(node[0]), float(node[1])
+    lines = [f"{pad}if v[{feature}] <= {threshold!r}:"]
+    for branch, child in (("", node[2]), ("else:", node[3])):
+        if branch:
+            lines.append(f"{pad}else:")
+        # the same difference the walk computes, written as its (exactly repr'd) value
+        lines.append(f"{pad}    o[{feature}] += {(_node_value(child) - node[4])!r}")
+        lines.extend(_credit_statements(child, depth + 1))
+    return lines
+
+
+def _compiled_credits(trees: list[Tree]) -> Callable[[Sequence[float], list[float]], None]:
+    """One function adding to ``o`` what each node along the path a row takes changes, per feature, tree after
+    tree in the order of the walk (so the sums are the walk's to the last bit); written out like ``leaves``."""
+    lines = ["def credits(v, o):"]
+    for tree in trees:
+        lines.extend(_credit_statements(tree, 1))
+    lines.append("    return None")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", "<model tree credits>", "exec"), namespace)  # noqa: S102
+    return namespace["credits"]
+
+
 @dataclass(frozen=True, slots=True)
 class TreeModel(_Calibrated):
     """Gradient-boosted trees, Platt-calibrated: the same interface as :class:`Model`."""
@@ -221,6 +248,9 @@ class TreeModel(_Calibrated):
     auto_link_threshold: float
     meta: dict[str, Any]
     leaves: Callable[[Sequence[float]], float]  # the sum of every tree's leaf for a row (compiled)
+    credits: Callable[
+        [Sequence[float], list[float]], None
+    ]  # what contributions credits each feature (compiled)
 
     @classmethod
     def from_json(cls, data: dict[str, Any], expected: tuple[str, ...] = FEATURES) -> TreeModel:
@@ -259,6 +289,7 @@ class TreeModel(_Calibrated):
             auto_link_threshold=float(thresholds["auto_link"]),
             meta={k: v for k, v in data.items() if k != "trees"},
             leaves=_compiled_sum(name_trees),
+            credits=_compiled_credits(name_trees),
         )
 
     def select(self, name_values: tuple[float, ...] | list[float]) -> float:
@@ -269,12 +300,7 @@ class TreeModel(_Calibrated):
         """What each feature adds to the calibrated log-odds: along each tree's path, the change of value at every
         node is credited to the feature it splits on; a record feature adds its weight times its value."""
         out = [0.0] * len(self.features)
-        for tree in self.name_trees:
-            node = tree
-            while type(node) is tuple:
-                child = node[2] if values[node[0]] <= node[1] else node[3]
-                out[node[0]] += _node_value(child) - node[4]
-                node = child
+        self.credits(values, out)
         start = len(NAME_FEATURES)
         for i, w in enumerate(self.record_weights):
             out[start + i] += w * values[start + i]
