@@ -1,17 +1,17 @@
 """Pair features of the learned score: what two names (and two records) share, as numbers.
 
 Each name is profiled once (:func:`profile_of`; the index keeps the profiles of listed names) into plain data that
-pickles: its words (an East Slavic patronymic left out: lists give or omit them at will), their spelling families (:func:`app.matching.names.fold`), their metaphone keys, the name
-symbols `rigour`'s person-names corpus gives its words (a Wikidata name item shared by Aleksandr, Alexander and
-Александр, by Serhiy and Serhii, by يوسف and Yusuf; read from :mod:`app.matching.name_symbols`; the corpus keeps
-Oleksandr and Aleksandr apart) and its organization classes (OOO, LLC and "limited liability company" are one
-class; AO, PAO, "aktsionernoe obshchestvo" and "joint stock company" another). A pair of profiles then gives
-:data:`NAME_FEATURES`: the hand-built alignment of :func:`app.matching.names.compare_names` and what the
-maintained libraries measure (rapidfuzz edit distances and token set/sort ratios, rigour's symbols and phonetic
-keys) and how rare the listed words are that the query has (how many listed names bear each word:
-``data/word_frequency.json``, written by ``bench/train_matcher.py --word-frequency``): ALI HASSAN met tells
-little, GHAFFARIANANBERAN met tells much. The model (:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py``
-learns the weights.
+pickles: its words (an East Slavic patronymic left out: lists give or omit them at will), their spelling families
+(:func:`app.matching.names.fold`), their metaphone keys, the name symbols `rigour`'s person-names corpus gives its
+words (a Wikidata name item shared by Aleksandr, Alexander and Александр, by Serhiy and Serhii, by يوسف and Yusuf;
+read from :mod:`app.matching.name_symbols`; the corpus keeps Oleksandr and Aleksandr apart) and its organization
+classes (OOO, LLC and "limited liability company" are one class; AO, PAO, "aktsionernoe obshchestvo" and "joint
+stock company" another). A pair of profiles then gives :data:`NAME_FEATURES`: the hand-built alignment of
+:func:`app.matching.names.compare_names`, what the maintained libraries measure (rapidfuzz edit distances and
+token set/sort ratios, rigour's symbols and phonetic keys) and how rare the listed words are that the query has
+(how many listed names bear each word: ``data/word_frequency.json``, written by ``bench/train_matcher.py
+--word-frequency``): ALI HASSAN met tells little, GHAFFARIANANBERAN met tells much. The model
+(:mod:`app.matching.model`) weighs them; ``bench/train_matcher.py`` learns the weights.
 """
 
 from __future__ import annotations
@@ -81,10 +81,9 @@ class NameProfile:
     word_count: int
     # Kept so that the pair features, computed for every pair a search weighs, redo none of this per pair:
     joined_folded: str  # the spelling families joined in their order
-    rarities: tuple[
-        float, ...
-    ]  # per word, its rarity among listed names (all 1.0 when read from Arabic script)
-    outline_keys: frozenset[str]  # the outlines, and each long one less its first letter (see _alike)
+    # per word, its rarity among listed names (all 1.0 when read from Arabic script)
+    rarities: tuple[float, ...]
+    outline_keys: frozenset[str]  # the outlines, and each long one less its first letter (see matched_rarity)
 
 
 @lru_cache(maxsize=100_000)
@@ -236,7 +235,7 @@ def matched_rarity(query: NameProfile, listed: NameProfile) -> float:
     keys = query.outline_keys
     total = 0.0
     for word, outline, rarity in zip(l_words, listed.outlines, listed.rarities, strict=True):
-        # (no score_cutoff: rapidfuzz's cut-off rounds differently at the boundary, and 0.85000000000000009 counts)
+        # (no score_cutoff: rapidfuzz's cut-off rounds differently at the boundary, and 0.8500000000000001 counts)
         if (len(outline) >= 3 and (outline in keys or outline[1:] in keys)) or extractOne(
             word, q_words, scorer=JaroWinkler.similarity
         )[1] >= WORD_ALIKE:
