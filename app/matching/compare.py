@@ -196,7 +196,9 @@ def _sieves_agree(sa: tuple, sb: tuple) -> bool:
     keys_b, folded_b, not_folded_b, lf_b, text_b, not_text_b, lt_b, skeleton_b, not_skeleton_b, ls_b = sb
     if not keys_a.isdisjoint(keys_b):
         return True
-    # the lower bound of the spelling families' edit distance: letters one lacks, length difference
+    # the lower bound of the spelling families' edit distance: letters one lacks, length difference (the same bound
+    # is written out below for the words as written and their skeletons rather than called: this runs for every
+    # word pair a search weighs, where a call costs more than the bound)
     d = (folded_a & not_folded_b).bit_count()
     x = (folded_b & not_folded_a).bit_count()
     if x > d:
