@@ -254,13 +254,7 @@ def record_features(
 ) -> tuple[float, float, float]:
     """The values of :data:`app.matching.features.RECORD_FEATURES`, noting what agrees and what does not."""
     dob = _birth_date_feature(query.birth_dates, entry.birth_dates, corroborations, contradictions)
-    nationality = (
-        _nationality_feature(
-            query.nationalities, [*entry.nationalities, *entry.citizenships], corroborations, contradictions
-        )
-        if query.nationalities
-        else 0.0  # what _nationality_feature gives a query without one
-    )
+    nationality = _nationality_feature(query.nationalities, entry, corroborations, contradictions)
     kind = _kind_feature(query.kind, entry.kind, contradictions)
     return dob, nationality, kind
 
@@ -369,10 +363,12 @@ def _birth_date_feature(
 # Countries, kind, identifiers
 
 
-def _nationality_feature(query_countries, entry_countries, corroborations, contradictions) -> float:
+def _nationality_feature(query_countries, entry: Entry, corroborations, contradictions) -> float:
     q = {c.strip().upper() for c in query_countries if c and c.strip()}
-    e = {c.strip().upper() for c in entry_countries if c and c.strip()}
-    if not q or not e:
+    if not q:  # most queries give none: the entry's countries are not even read
+        return 0.0
+    e = {c.strip().upper() for c in (*entry.nationalities, *entry.citizenships) if c and c.strip()}
+    if not e:
         return 0.0
     shared = q & e
     if shared:
