@@ -34,12 +34,11 @@ from typing import Any
 
 from app.lists.records import Entry
 from app.matching.compare import alignment
-from app.matching.compare import singular as singular_of
 from app.matching.features import profile_of
 from app.matching.lookup import open_lookup, write_lookup
 from app.matching.model import model_thresholds
 from app.matching.names import WEIGHT, NameForm, Token, make_token
-from app.matching.normalize import fold, skeleton_of
+from app.matching.normalize import fold, singular, skeleton_of
 from app.matching.persist import dump_state, load_state
 from app.matching.query import MatchQuery
 from app.matching.score import (
@@ -465,9 +464,9 @@ def _hit_set(postings: dict[str, set[int]], token: Token) -> tuple[set[int], set
             exact = tight if exact is None else exact | tight
         if not variant.abjad and len(variant.text) >= 5 and variant.text.endswith("s"):
             # An English plural finds the singular ("PEOPLES UNION", PEOPLE'S UNION); comparing, they are one word.
-            singular = postings.get("s" + skeleton_of(fold(singular_of(variant.text))))
-            if singular:
-                broad = singular if broad is None else broad | singular
+            found = postings.get("s" + skeleton_of(fold(singular(variant.text))))
+            if found:
+                broad = found if broad is None else broad | found
     return broad or set(), exact or set()
 
 
