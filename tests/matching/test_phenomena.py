@@ -14,8 +14,8 @@ from app.matching.query import MatchQuery
 from app.matching.score import score
 from tests.matching.conftest import make_entry
 
-# Cases the model of 2026-12-05 (trees with matched_rarity) does not reach yet (scored below the review threshold): kept strict, so that a
-# model that reaches them says so.
+# Cases the model of 2026-12-05 (trees with matched_rarity) does not reach yet (scored below the review threshold):
+# kept strict, so that a model that reaches them says so.
 NOT_YET = pytest.mark.xfail(strict=True, reason="below the review threshold with the current model")
 
 PEOPLE = [
