@@ -10,7 +10,14 @@ import pytest
 from app.config import Settings
 from app.matching.features import FEATURES, NAME_FEATURES, profile_of
 from app.matching.index import AUTO_LINK_THRESHOLD, DEFAULT_THRESHOLD, REVIEW_THRESHOLD, MatchIndex
-from app.matching.model import MODEL_FILE, ModelFileError, TreeModel, load_model, model_from_json
+from app.matching.model import (
+    MODEL_FILE,
+    ModelFileError,
+    TreeModel,
+    load_model,
+    model_from_json,
+    model_thresholds,
+)
 from app.matching.names import parse_name
 from app.matching.query import MatchQuery
 from tests.matching.conftest import make_entry
@@ -32,6 +39,24 @@ def test_thresholds_are_ordered_probabilities():
         model.match_threshold,
         model.auto_link_threshold,
     ) == (REVIEW_THRESHOLD, DEFAULT_THRESHOLD, AUTO_LINK_THRESHOLD)
+
+
+def test_thresholds_read_alone_from_a_model_of_other_features(tmp_path):
+    # The trainer imports the index while the code's features differ from the file's: the thresholds still read,
+    # and a file cut short or without them is refused with the file named.
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**data, "features": ["something_else"]}), encoding="utf-8")
+    assert model_thresholds(other) == (REVIEW_THRESHOLD, DEFAULT_THRESHOLD, AUTO_LINK_THRESHOLD)
+    with pytest.raises(ModelFileError):
+        load_model(other)
+    cut = tmp_path / "cut.json"
+    cut.write_text(MODEL_FILE.read_text(encoding="utf-8")[:5000], encoding="utf-8")
+    without = tmp_path / "without.json"
+    without.write_text(json.dumps({k: v for k, v in data.items() if k != "thresholds"}), encoding="utf-8")
+    for broken in (cut, without, tmp_path / "missing.json"):
+        with pytest.raises(ModelFileError, match=broken.name):
+            model_thresholds(broken)
 
 
 def test_service_settings_default_to_the_model_thresholds():
