@@ -17,6 +17,7 @@ from app.matching.names import (
     EXACT_ONLY_CLASSES,
     FIRST_LETTER_SWAPS,
     NON_PERSON_KINDS,
+    SPELLING_ALTERNATIONS,
     WEIGHT,
     NameForm,
     Token,
@@ -78,7 +79,8 @@ _FIRST_LETTER_SWAPS = FIRST_LETTER_SWAPS
 
 def _same_word_otherwise(a: str, b: str) -> bool:
     """Spellings fold() keeps apart but that write one word: an English plural (FORCES/FORCE, GUARDS/GUARD), a
-    Persian q or gh (both one sound in Persian: Asghar/Asqar, Naghdi/Naqdi), a swapped first letter."""
+    Persian q or gh (both one sound in Persian: Asghar/Asqar, Naghdi/Naqdi), a swapped first letter, a spelling
+    alternation (names.SPELLING_ALTERNATIONS: Djordjevic/Dordevic, Yelena/Elena, Rida/Reza)."""
     if (
         len(a) >= 4
         and len(b) >= 4
@@ -91,7 +93,13 @@ def _same_word_otherwise(a: str, b: str) -> bool:
         b.replace("gh", "q")
     ):
         return True
-    return a[0] != b[0] and (a[0], b[0]) in _FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:])
+    if a[0] != b[0] and (a[0], b[0]) in _FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:]):
+        return True
+    for pattern, rewrite in SPELLING_ALTERNATIONS:
+        a2, b2 = pattern.sub(rewrite, a), pattern.sub(rewrite, b)
+        if (a2 != a or b2 != b) and fold(a2) == fold(b2):
+            return True
+    return False
 
 
 def _token_similarity(a: Token, b: Token) -> float:

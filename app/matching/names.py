@@ -126,6 +126,11 @@ EXACT_ONLY_CLASSES = frozenset({"connector", "stopword", "legal"})
 # Libyan and Gulf speech), Gamal/Jamal (Egyptian), Yusuf/Jusuf (compared in app.matching.compare).
 FIRST_LETTER_SWAPS = frozenset({("q", "g"), ("g", "q"), ("g", "j"), ("j", "g"), ("j", "y"), ("y", "j")})
 _SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
+# One sound that transliterations write with letters fold() keeps apart, as rewrites applied to both words before
+# folding (compared in app.matching.compare): the Serbo-Croatian đ as dj or d (Djordjevic/Dordevic), a Russian
+# word-initial е as ye or e (Yelena/Elena), the Arabic ض and ذ between vowels as d or z (Rida/Reza, Ramadan/Ramazan;
+# not Hamza/Hamda, whose z is a ز).
+SPELLING_ALTERNATIONS = tuple((re.compile(pattern), rewrite) for pattern, rewrite in WORDS["alternations"])
 _SYNONYM_WORDS = frozenset(WORDS["synonyms"])
 
 
@@ -239,8 +244,8 @@ def _letter_mask(word: str) -> int:
 def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
     """For a plain Latin word (no translation, not an initial nor a word compared only as spelled, not one of the
     synonyms; the word without an attached article has its own): what app.matching.compare._may_agree reads of it.
-    Two words share a key when one of the comparison's special rules may join them (one spelling family up to h/g, one singular, q for
-    gh, a first letter swapped, one skeleton); the letter sets and lengths bound the edit distances of the rest."""
+    Two words share a key when one of the comparison's special rules may join them (one spelling family up to h/g,
+    one singular, q for gh, a first letter swapped, a spelling alternation, one skeleton); the letter sets and lengths bound the edit distances of the rest."""
     if cls == "initial" or cls in EXACT_ONLY_CLASSES or text in _SYNONYM_WORDS or not folded:
         return None
     keys = {folded.replace("h", "g"), singular(text)}
@@ -248,6 +253,10 @@ def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
         keys.add(fold(text.replace("gh", "q")))
     if text[0] in _SWAPPED_FIRST:
         keys.add(fold(text[1:]))
+    for pattern, rewrite in SPELLING_ALTERNATIONS:
+        rewritten = pattern.sub(rewrite, text)
+        if rewritten != text:
+            keys.add(fold(rewritten).replace("h", "g"))
     if len(skeleton) >= 3:
         keys.add(skeleton)
     folded_mask, text_mask, skeleton_mask = _letter_mask(folded), _letter_mask(text), _letter_mask(skeleton)
