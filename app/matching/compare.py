@@ -600,7 +600,7 @@ def _lead_shifted(query: NameForm, entry: NameForm, q_used: dict[int, tuple[int,
     return e_lead_from is None and q_lead is not None and q_lead[0] != el
 
 
-JOIN_MAX_PIECE = 4
+JOIN_MAX_PIECE = 6
 
 
 def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
