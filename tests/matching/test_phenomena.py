@@ -42,6 +42,7 @@ COMPANIES = [
     ("23", "BANK MELLAT"),
     ("24", "ROSTEC STATE CORPORATION"),
     ("25", "KONTSERN RADIOELEKTRONNYE TEKHNOLOGII"),
+    ("26", "KANBAWZA GROUP OF COMPANIES"),
 ]
 
 
@@ -106,6 +107,7 @@ def test_person_variants_reach_review(index, query, expected):
         # a bank and the same bank with its legal form
         ("Bank Mellat PJSC", "23"),
         pytest.param("ROSTEC", "24", marks=NOT_YET),
+        ("Kanbawza Group", "26"),  # a plural legal form ("companies") weighs as its singular
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
