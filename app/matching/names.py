@@ -513,6 +513,15 @@ def name_variants(text: str, parts: bool = True) -> list[str]:
 
 # The shortest legal form, as written, that rigour's table rewrites (see parse_name).
 ORG_TYPE_MIN_LENGTH = 6
+# Legal forms rigour's table lacks, rewritten to its codes the same way: a Russian state corporation
+# (goskorporatsiya: ROSTEC, ROSATOM) is a state-owned enterprise.
+_ORG_TYPE_PHRASES = WORDS["org_type_phrases"]
+_ORG_TYPE_PHRASE_RE = re.compile(
+    r"(?<!\w)("
+    + "|".join(re.escape(p) for p in sorted(_ORG_TYPE_PHRASES, key=len, reverse=True))
+    + r")(?!\w)",
+    re.IGNORECASE,
+)
 _TRAILING_ACRONYM_RE = re.compile(r"\s*\([A-Za-z0-9][A-Za-z0-9.&-]{1,5}\)\s*$")
 
 
@@ -529,6 +538,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         for found, code in extract_org_types(text, generic=True):
             if len(found) >= ORG_TYPE_MIN_LENGTH:
                 text = re.sub(rf"(?<!\w){re.escape(found)}(?!\w)", code, text)
+        text = _ORG_TYPE_PHRASE_RE.sub(lambda m: _ORG_TYPE_PHRASES[m.group(1).lower()], text)
     words = _raw_words(text)
     comma = next((i for i, w in enumerate(words) if w.text == ","), -1)
     given_from = 0  # token index where the given names begin

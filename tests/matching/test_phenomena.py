@@ -106,7 +106,7 @@ def test_person_variants_reach_review(index, query, expected):
         ("Romashka Treid LLC", "22"),
         # a bank and the same bank with its legal form
         ("Bank Mellat PJSC", "23"),
-        pytest.param("ROSTEC", "24", marks=NOT_YET),
+        ("ROSTEC", "24"),  # a state corporation (goskorporatsiya) is a legal form
         ("Kanbawza Group", "26"),  # a plural legal form ("companies") weighs as its singular
     ],
 )
