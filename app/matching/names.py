@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from anyascii import anyascii
 from rigour.names import extract_org_types
 
 from app.matching.glossary import normalize_arabic, translate_cjk, translations
+from app.matching.korean import korean_words
 from app.matching.normalize import (
     arabic_word,
     coarse_of,
@@ -544,6 +545,12 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
     given_from = 0  # token index where the given names begin
     if comma >= 0:
         words = [w for w in words if w.text != ","]
+    korean = None
+    if kind_class != "org" and not any(w.abjad for w in words):
+        korean = korean_words([w.text for w in words])
+        if korean is not None:
+            # one comparison form across romanization systems; its syllables are no articles ("Il-Gyu")
+            words = [replace(w, text=form) for w, form in zip(words, korean, strict=True)]
     tokens: list[Token] = []
     hyphenated_at: set[int] = set()  # tokens of plain words followed by a hyphen
     pending_abd = False
@@ -553,7 +560,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
             given_from = len(tokens) + (1 if pending_abd else 0)
         word, abjad = w.text, w.abjad
         has_next = i + 1 < n
-        if not abjad:
+        if not abjad and korean is None:
             if has_next and (
                 (word in ARTICLES and (w.hyphen or word != "il"))
                 or (w.hyphen and word in ASSIMILATED_ARTICLES)

@@ -34,6 +34,7 @@ PEOPLE = [
     ("13", "KUZNETSOV, Dmitry"),
     ("14", "AL-MASRI, Ahmad Mustafa"),
     ("15", "DJORDJEVIC, Dragan"),
+    ("16", "CHO'N, Myo'ng-ch'o'l"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -85,6 +86,9 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Ali Akbar Rahimmi", "12"),
         ("Dmitry Kuznetzov", "13"),
         ("Dragan Dordevic", "15"),  # the Serbo-Croatian đ as dj or d
+        # Korean romanizations: McCune-Reischauer, the DPRK's, South Korea's Revised Romanization
+        ("JON Myong Chol", "16"),
+        ("Jeon Myeong-cheol", "16"),
         # word order
         ("Ahmad Mustafa al-Masri", "14"),
         ("Masri Ahmad Mustafa", "14"),
@@ -131,7 +135,11 @@ def test_other_scripts_reach_review(index, query, expected):
     [
         ("Sergey Petrov", "PETROV, Aleksandr Ivanovich"),  # a shared surname alone
         ("Mohammad Zarifi", "ZARIF, Mohammad Javad"),
-        ("Ali Hamda", "HAMZA, Ali"),  # a z after a consonant is a ز, not the ض written z between vowels
+        ("Ali Hamda", "HAMZA, Ali"),
+        (
+            "Kim Yong Chun",
+            "KIM, Yong Chol",
+        ),  # one Korean syllable of two apart  # a z after a consonant is a ز, not the ض written z between vowels
     ],
 )
 def test_other_people_are_not_matches(query, listed):
