@@ -130,7 +130,8 @@ _SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
 # One sound that transliterations write with letters fold() keeps apart, as rewrites applied to both words before
 # folding (compared in app.matching.compare): the Serbo-Croatian đ as dj or d (Djordjevic/Dordevic), a Russian
 # word-initial е as ye or e (Yelena/Elena), the Arabic ض and ذ between vowels as d or z (Rida/Reza, Ramadan/Ramazan;
-# not Hamza/Hamda, whose z is a ز).
+# not Hamza/Hamda, whose z is a ز), a final h after a vowel, which some write for the ta marbuta and the final
+# vowel and some do not (Salameh/Salame, Fatimah/Fatima).
 SPELLING_ALTERNATIONS = tuple((re.compile(pattern), rewrite) for pattern, rewrite in WORDS["alternations"])
 _SYNONYM_WORDS = frozenset(WORDS["synonyms"])
 
