@@ -22,6 +22,7 @@ from app.matching.names import (
     NameForm,
     Token,
     make_token,
+    name_symbols,
 )
 from app.matching.normalize import SWALLOWS_H, fold, letters_before_folding, singular
 from app.matching.wordlists import WORDS
@@ -44,6 +45,14 @@ def token_similarity(a: Token, b: Token) -> float:
     if a.cls in _EXACT_ONLY or b.cls in _EXACT_ONLY:
         return translated  # connectors, stopwords, legal forms count only spelled alike ("bin", "of", "ltd")
     best = max(_token_similarity(a, b), translated)
+    if (
+        best < SYMBOL_MATCH
+        and not a.abjad
+        and not b.abjad
+        and not name_symbols(a.text).isdisjoint(name_symbols(b.text))
+    ):
+        # one name in two languages, as rigour's person-names corpus has it: Uladzimir/Vladimir
+        best = SYMBOL_MATCH
     # An attached article ("alfayyadh" against "fayyadh") costs a little, the rest compares as usual.
     if a.bare is not None:
         best = max(best, 0.98 * _token_similarity(a.bare, b))
@@ -61,6 +70,8 @@ _COUNTRIES = frozenset(WORDS["countries"])
 _SYNONYMS = WORDS["synonyms"]
 # A word and its translation ("جبهة" and "Front") agree as closely as two spellings of one word.
 TRANSLATION_MATCH = 0.95
+# Two words that rigour's person-names corpus gives one name item (Uladzimir, Vladimir) agree a little less.
+SYMBOL_MATCH = 0.85
 
 
 def _translation_similarity(a: Token, b: Token) -> float:

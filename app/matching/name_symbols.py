@@ -64,6 +64,11 @@ class PersonNameSymbols:
 _TABLE = PersonNameSymbols()
 
 
+def person_name_symbols(phrase: str) -> tuple[str, ...]:
+    """The symbol ids of one phrase (casefolded words, one space apart) in the shipped table."""
+    return _TABLE.symbols(phrase)
+
+
 def person_name_spans(
     forms: Sequence[str], table: PersonNameSymbols = _TABLE
 ) -> list[tuple[str, tuple[int, ...]]]:

@@ -35,6 +35,7 @@ from rigour.names import extract_org_types
 
 from app.matching.glossary import normalize_arabic, translate_cjk, translations
 from app.matching.korean import korean_words
+from app.matching.name_symbols import person_name_symbols
 from app.matching.normalize import (
     arabic_word,
     coarse_of,
@@ -194,6 +195,12 @@ class Token:
 
 
 @lru_cache(maxsize=300_000)
+def name_symbols(word: str) -> frozenset[str]:
+    """The Wikidata name items rigour's person-names corpus gives one word (Uladzimir and Vladimir share one)."""
+    return frozenset(person_name_symbols(word)) if word.isalpha() else frozenset()
+
+
+@lru_cache(maxsize=300_000)
 def make_token(
     text: str,
     cls: str = "word",
@@ -261,6 +268,7 @@ def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
             keys.add(fold(rewritten).replace("h", "g"))
     if len(skeleton) >= 3:
         keys.add(skeleton)
+    keys.update(name_symbols(text))
     folded_mask, text_mask, skeleton_mask = _letter_mask(folded), _letter_mask(text), _letter_mask(skeleton)
     # each mask with its complement, which the bound intersects with the other word's
     return (
