@@ -17,6 +17,7 @@ from app.matching.names import (
     EXACT_ONLY_CLASSES,
     FIRST_LETTER_SWAPS,
     NON_PERSON_KINDS,
+    PERSON_KINDS,
     SPELLING_ALTERNATIONS,
     WEIGHT,
     NameForm,
@@ -414,7 +415,8 @@ def _compare(
             continue
         q_used[i] = (j, sim)
         e_used.add(j)
-    joined: list[tuple[tuple[int, ...], tuple[int, ...], float]] = []
+    # words of one side aligned with several of the other: (query indexes, entry indexes, similarity, weight)
+    joined: list[tuple[tuple[int, ...], tuple[int, ...], float, float]] = []
     if (
         len(q_tokens) - len(q_used) + len(e_tokens) - len(e_used) >= 3
         and len(q_used) < len(q_tokens)
@@ -427,6 +429,8 @@ def _compare(
         )
     ):
         joined = _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache)
+    if entry.kind in NON_PERSON_KINDS and query.kind not in PERSON_KINDS:
+        joined += _acronyms(q_tokens, e_tokens, q_used, e_used, joined)
     if not q_used and not joined and not explain:
         return 0.0  # nothing agrees: what follows would divide 0 by the words' costs
 
@@ -444,8 +448,7 @@ def _compare(
             informative_matched += 1
     joined_q: set[int] = set()
     joined_e: set[int] = set()
-    for q_idx, e_idx, sim in joined:
-        weight = sum(q_tokens[i].weight for i in q_idx)
+    for q_idx, e_idx, sim, weight in joined:
         num += sim * weight
         den += weight
         informative_matched += 1
@@ -525,7 +528,7 @@ def _compare(
     if not explain:
         return similarity
     pairs = [(q_tokens[i].text, e_tokens[j].text, round(sim, 3)) for i, (j, sim) in sorted(q_used.items())]
-    for q_idx, e_idx, sim in joined:
+    for q_idx, e_idx, sim, _ in joined:
         pairs.append(
             (
                 " ".join(q_tokens[i].text for i in q_idx),
@@ -669,7 +672,80 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
                 taken_a.update((i1, i2))
                 taken_b.add(best_j)
                 if query_side:
-                    joined.append(((i1, i2), (best_j,), best))
+                    joined.append(((i1, i2), (best_j,), best, a1.weight + a2.weight))
                 else:
-                    joined.append(((best_j,), (i1, i2), best))
+                    joined.append(((best_j,), (i1, i2), best, side_b[best_j].weight))
     return joined
+
+
+# An organization's acronym against the words it abbreviates (NPP GURAMI / NAUCHNO-PROIZVODSTVENNOE PREDPRIYATIE
+# GURAMI, AO TSKB LAZURIT / TSENTRALNOYE KONSTRUKTORSKOYE BYURO LAZURIT) agrees a little less than one spelling.
+ACRONYM_MATCH = 0.9
+ACRONYM_LETTERS = (2, 6)
+
+
+def _acronyms(q_tokens, e_tokens, q_used, e_used, joined):
+    """Align an unmatched short word of one organization name with a run of unmatched words of the other whose
+    initials spell it. A word gives the acronym its first letter or its first two (TS of TSENTRALNOYE, as the
+    Cyrillic Ц is one letter); a stopword may give nothing (DKO: DOM KOMPONENTOV I OBORUDOVANIYA)."""
+    q_taken = set(q_used).union(*(q for q, _, _, _ in joined)) if joined else set(q_used)
+    e_taken = e_used.union(*(e for _, e, _, _ in joined)) if joined else set(e_used)
+    found = []
+    for side_a, side_b, taken_a, taken_b, query_side in (
+        (q_tokens, e_tokens, q_taken, e_taken, True),
+        (e_tokens, q_tokens, e_taken, q_taken, False),
+    ):
+        for i, short in enumerate(side_a):
+            text = short.text
+            if (
+                i in taken_a
+                or short.abjad
+                or short.cls != "word"
+                or not ACRONYM_LETTERS[0] <= len(text) <= ACRONYM_LETTERS[1]
+            ):
+                continue
+            run = _spelled_run(text, side_b, taken_b)
+            if run:
+                taken_a.add(i)
+                taken_b.update(run)
+                if query_side:
+                    found.append(((i,), run, ACRONYM_MATCH, short.weight))
+                else:
+                    found.append((run, (i,), ACRONYM_MATCH, short.weight))
+    return found
+
+
+def _spelled_run(acronym: str, tokens, taken: set[int]) -> tuple[int, ...]:
+    """The first run of at least two consecutive free Latin words, among ``tokens``, whose initials spell
+    ``acronym``; () when none does."""
+    for start in range(len(tokens)):
+        end = start
+        while end < len(tokens) and end not in taken and not tokens[end].abjad:
+            end += 1
+        for stop in range(end, start + 1, -1):
+            words = tokens[start:stop]
+            if words[0].cls in _SKIPPABLE or words[-1].cls in _SKIPPABLE:
+                continue
+            if _spells(acronym, 0, words, 0):
+                return tuple(range(start, stop))
+    return ()
+
+
+# Words an acronym may leave out: "i" (and), "of", "s" (with).
+_SKIPPABLE = frozenset({"stopword", "connector"})
+
+
+def _spells(acronym: str, at: int, words, w: int) -> bool:
+    if w == len(words):
+        return at == len(acronym)
+    word = words[w].text
+    if words[w].cls in _SKIPPABLE and _spells(acronym, at, words, w + 1):
+        return True
+    for length in (1, 2):
+        if (
+            len(word) > length
+            and acronym.startswith(word[:length], at)
+            and _spells(acronym, at + length, words, w + 1)
+        ):
+            return True
+    return False
