@@ -146,9 +146,10 @@ def fold_letters(s: str) -> str:
                 and ch == "y"
                 and following == "e"
                 and i > 0
-                and (s[i - 1] in "ie" or s[j + 1 : j + 2] in ("v", "w"))
+                and (s[i - 1] in "ie" or s[j + 1 : j + 2] in ("v", "w") or (j + 1 == n and s[i - 1] in "aou"))
             ):
-                consonant = False  # Slavic iotated e: Podkopayev/Podkopaev, Matviyenko/Matvienko
+                # Slavic iotated e: Podkopayev/Podkopaev, Matviyenko/Matvienko, a final -oye/-oe (AKTSIONERNOYE)
+                consonant = False
             out.append(ch if consonant else ("a" if ch == "y" else "u"))
         else:
             out.append(ch)
