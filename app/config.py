@@ -58,9 +58,9 @@ class Settings(BaseSettings):
     # The matcher's calibrated thresholds (app/matching/data/model.json, chosen on the dev split by
     # bench/train_matcher.py; tests/matching/test_model.py keeps these defaults equal to them): a suggestion for
     # review, a match, a link made without review.
-    review_threshold: float = 0.47
-    match_threshold: float = 0.47
-    auto_link_threshold: float = 0.996
+    review_threshold: float = 0.49
+    match_threshold: float = 0.49
+    auto_link_threshold: float = 0.997
     # Each API process looks this often (seconds) for newly applied snapshots and updates its index beside the
     # requests (0: only at start-up). Start-up waits this long for the index before serving; /readyz says
     # "loading index" (503) until it is there.
