@@ -203,7 +203,7 @@ def outcome(session: Session) -> dict[str, list[str]]:
     ]
     waiting = [
         f"{name} ~ {link.source} {link.list_id} {link.explanation.get('names', {}).get('entry') or ''} "
-        f"(score {link.score:.2f})".replace("  ", " ")
+        f"(score {link.score:.4f})".replace("  ", " ")
         for link, name in session.execute(
             select(Link, Target.name)
             .join(Target, Target.id == Link.target_id)
