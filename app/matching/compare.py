@@ -422,14 +422,19 @@ def _compare(
         and len(q_used) < len(q_tokens)
         and (len(e_used) < len(e_tokens))
         and any(
-            t.abjad or len(t.text) <= JOIN_MAX_PIECE
+            t.abjad or len(t.text) <= JOIN_MAX_PIECE or len(t.text) >= JOIN_SYLLABLES_WHOLE
             for side, used in ((q_tokens, q_used), (e_tokens, e_used))
             for k, t in enumerate(side)
             if k not in used
         )
     ):
         joined = _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache)
-    if entry.kind in NON_PERSON_KINDS and query.kind not in PERSON_KINDS:
+    if (
+        entry.kind in NON_PERSON_KINDS
+        and query.kind not in PERSON_KINDS
+        # an acronym and at least two words it abbreviates are left
+        and len(q_tokens) - len(q_used) + len(e_tokens) - len(e_used) >= 3
+    ):
         joined += _acronyms(q_tokens, e_tokens, q_used, e_used, joined)
     if not q_used and not joined and not explain:
         return 0.0  # nothing agrees: what follows would divide 0 by the words' costs
@@ -614,7 +619,12 @@ def _lead_shifted(query: NameForm, entry: NameForm, q_used: dict[int, tuple[int,
     return e_lead_from is None and q_lead is not None and q_lead[0] != el
 
 
-JOIN_MAX_PIECE = 6
+JOIN_MAX_PIECE = 4
+# Two pieces of five or six letters join only against a word long enough to be both: Chinese syllables written
+# apart and together (CHANG GUANG / CHANGGUANG). Looking for them in every pair of longer words would cost a
+# search a tenth of its time for the few such names.
+JOIN_MAX_SYLLABLE = 6
+JOIN_SYLLABLES_WHOLE = 10
 
 
 def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
@@ -643,6 +653,11 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
                 and len(a1.text) > JOIN_MAX_PIECE
                 and len(a2.text) > JOIN_MAX_PIECE
                 and not any(side_b[j].abjad for j in free_b)
+                and not (
+                    len(a1.text) <= JOIN_MAX_SYLLABLE
+                    and len(a2.text) <= JOIN_MAX_SYLLABLE
+                    and any(len(side_b[j].text) >= JOIN_SYLLABLES_WHOLE for j in free_b)
+                )
             ):
                 # Latin writers split a name into short pieces ("Hizb Allah", "Xi Jin Ping"), not long ones; Arabic
                 # script writes compounds as one word (خدايرحيم, KHUDAI RAHIM).
@@ -719,6 +734,8 @@ def _spelled_run(acronym: str, tokens, taken: set[int]) -> tuple[int, ...]:
     """The first run of at least two consecutive free Latin words, among ``tokens``, whose initials spell
     ``acronym``; () when none does."""
     for start in range(len(tokens)):
+        if tokens[start].text[0] != acronym[0]:
+            continue  # the run's first word gives the acronym its first letter
         end = start
         while end < len(tokens) and end not in taken and not tokens[end].abjad:
             end += 1
