@@ -71,6 +71,7 @@ class Model(_Calibrated):
     weights: tuple[float, ...]  # per term, divided by its scale and multiplied by the calibration slope
     means: tuple[float, ...]  # per term
     selection: tuple[float, ...]  # linear weights of the name features, to choose the pair of names
+    selected: frozenset[int]  # the name features the selection weighs (see selected_features)
     baseline: float  # calibrated log-odds at the reference point (see reference)
     # The point contributions are measured from: the training mean of each name feature, 0 (not known) for the
     # record's features, so that a fact the query does not give adds nothing.
@@ -111,6 +112,7 @@ class Model(_Calibrated):
             weights=weights,
             means=means,
             selection=selection,
+            selected=selected_features(selection),
             baseline=slope * float(data["intercept"]) + offset + at_reference,
             reference=reference,
             review_threshold=float(thresholds["review"]),
@@ -254,6 +256,7 @@ class TreeModel(_Calibrated):
     record_weights: tuple[float, ...]  # raw log-odds per unit of each record feature
     slope: float  # Platt calibration: calibrated log-odds = slope * raw + offset
     selection: tuple[float, ...]  # linear weights of the name features, to choose the pair of names
+    selected: frozenset[int]  # the name features the selection weighs (see selected_features)
     baseline: float  # calibrated log-odds with every record feature "not known" and no name feature credited
     raw_reference: float  # the raw log-odds the baseline stands for, init aside: the trees' root values
     review_threshold: float
@@ -295,6 +298,7 @@ class TreeModel(_Calibrated):
             record_weights=record_weights,
             slope=slope,
             selection=selection,
+            selected=selected_features(selection),
             baseline=slope * raw_reference + offset,
             raw_reference=raw_reference - float(data["init"]),
             review_threshold=float(thresholds["review"]),
@@ -329,6 +333,12 @@ class TreeModel(_Calibrated):
     def at_reference(self, values: tuple[float, ...] | list[float], start: int) -> bool:
         """Whether the features from ``start`` on (the record's) are all "not known" (they then add nothing)."""
         return all(values[i] == 0.0 for i in range(start, len(values)))
+
+
+def selected_features(selection: tuple[float, ...]) -> frozenset[int]:
+    """The indexes of the name features a selection weighs (weight not zero): a search choosing an entry's name
+    computes the others for the chosen pair only (see app.matching.score.best_name)."""
+    return frozenset(i for i, w in enumerate(selection) if w != 0.0)
 
 
 def model_from_json(data: dict[str, Any], expected: tuple[str, ...] = FEATURES) -> Model | TreeModel:

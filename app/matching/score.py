@@ -143,15 +143,22 @@ def best_name(
         query_profiles = [profile_of(f) for f in query_forms]
     best: NamePair | None = None
     select = model.select
+    # The features the selection does not weigh are measured for the chosen pair only: left at 0.0 in the others,
+    # they add 0.0 to every pair's selection, which stays the very number it would be.
+    wanted = model.selected
     profiles, labels = names.profiles, names.labels
     for qi, q_form in enumerate(query_forms):
         q_profile = query_profiles[qi]
         for ei, e_form in enumerate(names.forms):
             aligned = alignment(q_form, e_form, cache, rare)
-            values = name_features(q_profile, profiles[ei], aligned, labels[ei] == "weak")
+            values = name_features(q_profile, profiles[ei], aligned, labels[ei] == "weak", wanted)
             z = select(values)
             if best is None or z > best.selection:
                 best = NamePair(values, z, qi, ei)
+    if best is not None and len(wanted) < len(NAME_FEATURES):
+        qi, ei = best.query_index, best.entry_index
+        aligned = best.values[0]
+        best.values = name_features(query_profiles[qi], profiles[ei], aligned, labels[ei] == "weak")
     return best
 
 
