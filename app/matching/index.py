@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import attrgetter, ge, itemgetter, mul, sub
+from operator import ge, itemgetter, le, sub
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,11 @@ class _State:
     name_forms: list[NameForm | None] = field(default_factory=list)
     name_quality: list[float] = field(default_factory=list)
     name_slot: list[int] = field(default_factory=list)
+    # ... its number of words and of informative words (NameForm.informative): what the ranking reads of every
+    # candidate name, kept apart from the form so that ranking hundreds of names reads none of them. A removed
+    # name keeps its numbers: it is in no posting, so nothing reads them.
+    name_words: list[int] = field(default_factory=list)
+    name_informative: list[int] = field(default_factory=list)
     free_names: list[int] = field(default_factory=list)
     postings: dict[str, set[int]] = field(default_factory=dict)  # blocking key → name ids
     id_postings: dict[str, set[int]] = field(default_factory=dict)  # identifier → slots
@@ -130,10 +136,14 @@ class _State:
                 self.name_forms.append(form)
                 self.name_quality.append(quality)
                 self.name_slot.append(slot_index)
+                self.name_words.append(len(form.tokens))
+                self.name_informative.append(form.informative)
             else:
                 self.name_forms[nid] = form
                 self.name_quality[nid] = quality
                 self.name_slot[nid] = slot_index
+                self.name_words[nid] = len(form.tokens)
+                self.name_informative[nid] = form.informative
             for k in name_keys(form):
                 posting = self.postings.get(k)
                 if posting is None:
@@ -486,9 +496,38 @@ def _joined_pairs(forms: list[NameForm]) -> list[Token]:
     return out
 
 
-_TOKENS = attrgetter("tokens")
-_INFORMATIVE = attrgetter("informative")
 _GROUP_SUM = itemgetter(0)
+
+
+class _GapPenalty(dict[int, float]):
+    """What a name of so many words loses in the ranking against a query of ``query_length`` words: 0.05 a word
+    of difference (computed once per word count, read in C)."""
+
+    def __init__(self, query_length: int) -> None:
+        super().__init__()
+        self.query_length = query_length
+
+    def __missing__(self, words: int) -> float:
+        value = self[words] = 0.05 * abs(words - self.query_length)
+        return value
+
+
+def _fewest_off_length(
+    keys: list[int], words: list[int], k: int, penalty: _GapPenalty
+) -> tuple[list[int], list[int]]:
+    """Of one group's names (one overlap sum), those whose length is among the k closest to the query's, ties
+    included: each name left out scores below at least k kept ones (penalties differ by 0.05 at least, far more
+    than the rounding of sums of a few rarities), so it could not be among the k best (a group of thousands of
+    names sharing one common word is ranked without scoring each)."""
+    taken = 0
+    cut = 0.0
+    for n, found in sorted(Counter(words).items(), key=lambda item: penalty[item[0]]):
+        taken += found
+        cut = penalty[n]
+        if taken >= k:
+            break
+    keep = list(map(le, map(penalty.__getitem__, words), repeat(cut)))
+    return list(compress(keys, keep)), list(compress(words, keep))
 
 
 def _candidate_names(
@@ -567,7 +606,8 @@ def _candidate_names(
                 # a word spelled so by few names (GATEWICK, GORANOV) whose skeleton many share
                 candidates |= exact
     query_length = max(len(form.tokens) for form in forms)
-    name_forms = state.name_forms
+    name_words, name_informative = state.name_words, state.name_informative
+    penalty = _GapPenalty(query_length)
 
     def best(nids: set[int], k: int, covered: set[int] | None = None) -> list[tuple[float, int]]:
         """The ``k`` highest (overlap, name id) of these names, best first. A name's overlap is the rarity of each
@@ -579,7 +619,7 @@ def _candidate_names(
         ``info``, so that each group's sum is the very sum each of its names would get), and groups are taken from
         the highest sum down, until a group's sum (which the length can only lower) falls below the k-th overlap
         found: of the thousands of names a common word finds, few are looked at one by one. ``covered`` receives
-        the names looked at each of whose informative words a query word finds."""
+        the names looked at each of whose informative words a query word finds (all such among those returned)."""
         groups: list[tuple[float, int, set[int]]] = [(0.0, 0, nids)]  # (sum, query words finding them, names)
         for rarity, exact_rarity, hits, exact, near in info:
             split: list[tuple[float, int, set[int]]] = []
@@ -602,15 +642,15 @@ def _candidate_names(
             if len(out) >= k and value < out[-1][0]:
                 break
             keys = list(members)
-            forms = list(map(name_forms.__getitem__, keys))
-            if not all(forms):  # a name removed meanwhile (forms are never falsy otherwise)
-                kept = [n for n, form in enumerate(forms) if form is not None]
-                keys, forms = [keys[n] for n in kept], [forms[n] for n in kept]
+            words = list(map(name_words.__getitem__, keys))
+            if len(keys) > k:
+                keys, words = _fewest_off_length(keys, words, k, penalty)
             # value - 0.05 * |words - query words| for each name, iterated in C
-            gaps = map(abs, map(sub, map(len, map(_TOKENS, forms)), repeat(query_length)))
-            out.extend(zip(map(sub, repeat(value), map(mul, repeat(0.05), gaps)), keys, strict=True))
+            out.extend(zip(map(sub, repeat(value), map(penalty.__getitem__, words)), keys, strict=True))
             if covered is not None:
-                covered.update(compress(keys, map(ge, repeat(count), map(_INFORMATIVE, forms))))
+                covered.update(
+                    compress(keys, map(ge, repeat(count), map(name_informative.__getitem__, keys)))
+                )
             if len(out) >= k:
                 # the k best, best first (names are distinct, so this is heapq.nlargest's list); the k-th is out[-1]
                 out.sort(reverse=True)
