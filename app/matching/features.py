@@ -187,6 +187,20 @@ _PHONETIC_QUERY, _PHONETIC_LISTED, _SYMBOLS_QUERY, _SYMBOLS_LISTED, _MATCHED_RAR
     ),
 )
 
+# The name features name_features measures whatever is wanted (cheap, read off the profiles).
+_ALWAYS_MEASURED = frozenset(
+    map(
+        NAME_FEATURES.index,
+        ("name_alignment", "org_class", "word_count_gap", "single_word", "weak_alias", "cross_script"),
+    )
+)
+
+
+def measured_with(wanted: frozenset[int]) -> frozenset[int]:
+    """The name features :func:`name_features` measures when these are wanted."""
+    both = {_WEAKEST, _MEAN}
+    return _ALWAYS_MEASURED | wanted | (both if wanted & both else frozenset())
+
 
 def name_features(
     query: NameProfile,
@@ -196,8 +210,9 @@ def name_features(
     wanted: frozenset[int] = _ALL_NAME_FEATURES,
 ) -> tuple[float, ...]:
     """The values of :data:`NAME_FEATURES` for one pair; ``alignment`` is compare_names' similarity. Only the
-    features whose indexes are ``wanted`` are measured, the others read 0.0: choosing an entry's name by a
-    selection that weighs some features not at all, a search measures those for the chosen pair alone."""
+    features whose indexes are ``wanted`` are measured (and those measured with them: the weakest word and the
+    mean are measured together), the others read 0.0: choosing an entry's name by a selection that weighs some
+    features not at all, a search measures those for the chosen pair alone."""
     if query.org_classes and listed.org_classes:
         org_class = 1.0 if query.org_classes & listed.org_classes else -1.0
     else:
@@ -213,8 +228,8 @@ def name_features(
         if _TOKEN_SET in wanted
         else 0.0,
         JaroWinkler.similarity(query.sorted_folded, listed.sorted_folded) if _JARO_WINKLER in wanted else 0.0,
-        weakest if _WEAKEST in wanted else 0.0,
-        mean if _MEAN in wanted else 0.0,
+        weakest,
+        mean,
         _phonetic_share(query, listed) if _PHONETIC_QUERY in wanted else 0.0,
         _phonetic_share(listed, query) if _PHONETIC_LISTED in wanted else 0.0,
         _symbol_share(query, listed) if _SYMBOLS_QUERY in wanted else 0.0,

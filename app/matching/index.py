@@ -46,7 +46,7 @@ from app.matching.score import (
     EntryNames,
     MatchResult,
     NamePair,
-    best_name,
+    evaluate_at_least,
     evaluate_pair,
     normalize_identifier,
 )
@@ -382,8 +382,10 @@ class MatchIndex:
         hits: list[tuple[float, int, Hashable, Entry, EntryNames, NamePair | None]] = []
         profiles = [profile_of(f) for f in forms]
         for slot_index, key, entry, names in short.items:
-            pair = best_name(forms, names, cache, rare, query_profiles=profiles)
-            result = evaluate_pair(query, forms, entry, names, pair, cache, explain=False, rare=rare)
+            scored = evaluate_at_least(query, forms, entry, names, threshold, cache, rare, profiles)
+            if scored is None:
+                continue  # certainly below the threshold
+            pair, result = scored
             if result.score >= threshold:
                 hits.append((result.score, slot_index, key, entry, names, pair))
         hits.sort(key=lambda h: (-h[0], h[1]))
