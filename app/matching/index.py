@@ -595,10 +595,15 @@ def _candidate_names(
         _, _, hits, exact, near = info[0]
         candidates = set(exact) if len(hits) > cap and exact and not broad and not abjad else hits | near
     else:
-        wide = [hits | near if near else hits for _, _, hits, _, near in info]
-        for a in range(len(wide)):
-            for b in range(a + 1, len(wide)):
-                candidates |= wide[a] & wide[b]
+        # Names two query words find (each by its hits or its near spellings): intersected part by part, each
+        # intersection walking the smaller set, rather than as unions (copies of the thousands of names a common
+        # word finds, for the few another word finds).
+        parts = [(hits, near) if near else (hits,) for _, _, hits, _, near in info]
+        for a in range(len(parts)):
+            for b in range(a + 1, len(parts)):
+                for mine in parts[a]:
+                    for theirs in parts[b]:
+                        candidates |= mine & theirs
         for _, _, hits, exact, near in info:
             if len(hits) <= RARE_WORD_NAMES:
                 candidates |= hits
@@ -664,7 +669,8 @@ def _candidate_names(
         pool: set[int] = set()
         for _, _, hits, exact, near in info:
             if len(hits) + len(near) <= FILL_POOL_MAX:
-                pool |= hits | near
+                pool |= hits
+                pool |= near
             elif len(exact) <= FILL_POOL_MAX:
                 pool |= exact
         pool -= candidates
