@@ -568,6 +568,7 @@ def _candidate_names(
 
     for token in [*tokens, *_joined_pairs(forms)]:
         hits, exact = _hit_set(postings, token)
+        # near is this loop's own set (hits and exact may be postings themselves): it is changed in place
         near: set[int] = set()
         if not token.abjad and token.weight >= WEIGHT["generic"]:
             if len(token.skeleton) >= NEAR_MIN_SKELETON:
@@ -575,12 +576,16 @@ def _candidate_names(
             if len(token.skeleton) >= PREFIX_MIN_SKELETON:
                 prefix = postings.get("p" + token.skeleton[:PREFIX_LENGTH])
                 if prefix and len(prefix) <= PREFIX_POSTING_MAX:
-                    near = near | prefix
+                    near |= prefix
             if ACRONYM_MIN <= len(token.text) <= ACRONYM_MAX:
                 acronym = postings.get("a" + token.text)
                 if acronym:
                     hits, exact = hits | acronym, exact | acronym
-            near = near - hits
+            # in place when that walks the smaller set (a common word's hits are thousands of names)
+            if len(hits) < len(near):
+                near -= hits
+            else:
+                near = near - hits
         if hits or near:
             info.append((rarity_of(token.weight, hits), rarity_of(token.weight, exact), hits, exact, near))
     for form in forms:
@@ -633,7 +638,7 @@ def _candidate_names(
             for value, count, members in groups:
                 found = members & exact
                 rest = (members & hits) - found
-                further = (members & near) - hits - exact
+                further = (members & near) - hits - exact if near else near
                 if found:
                     split.append((value + exact_rarity, count + 1, found))
                 if rest:
