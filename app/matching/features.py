@@ -170,33 +170,76 @@ def _word_agreement(query: NameProfile, listed: NameProfile) -> tuple[float, flo
     return min(best), sum(best) / len(best)
 
 
+_ALL_NAME_FEATURES = frozenset(range(len(NAME_FEATURES)))
+# Indexes of the name features measured only when wanted (see name_features).
+_TOKEN_SORT, _TOKEN_SET, _JARO_WINKLER, _WEAKEST, _MEAN = map(
+    NAME_FEATURES.index,
+    ("name_token_sort", "name_token_set", "name_jaro_winkler", "name_word_weakest", "name_word_mean"),
+)
+_PHONETIC_QUERY, _PHONETIC_LISTED, _SYMBOLS_QUERY, _SYMBOLS_LISTED, _MATCHED_RARITY = map(
+    NAME_FEATURES.index,
+    (
+        "name_phonetic_query",
+        "name_phonetic_listed",
+        "name_symbols_query",
+        "name_symbols_listed",
+        "matched_rarity",
+    ),
+)
+
+# The name features name_features measures whatever is wanted (cheap, read off the profiles).
+_ALWAYS_MEASURED = frozenset(
+    map(
+        NAME_FEATURES.index,
+        ("name_alignment", "org_class", "word_count_gap", "single_word", "weak_alias", "cross_script"),
+    )
+)
+
+
+def measured_with(wanted: frozenset[int]) -> frozenset[int]:
+    """The name features :func:`name_features` measures when these are wanted."""
+    both = {_WEAKEST, _MEAN}
+    return _ALWAYS_MEASURED | wanted | (both if wanted & both else frozenset())
+
+
 def name_features(
     query: NameProfile,
     listed: NameProfile,
     alignment: float,
     weak: bool,
+    wanted: frozenset[int] = _ALL_NAME_FEATURES,
 ) -> tuple[float, ...]:
-    """The values of :data:`NAME_FEATURES` for one pair; ``alignment`` is compare_names' similarity."""
+    """The values of :data:`NAME_FEATURES` for one pair; ``alignment`` is compare_names' similarity. Only the
+    features whose indexes are ``wanted`` are measured (and those measured with them: the weakest word and the
+    mean are measured together), the others read 0.0: choosing an entry's name by a selection that weighs some
+    features not at all, a search measures those for the chosen pair alone."""
     if query.org_classes and listed.org_classes:
         org_class = 1.0 if query.org_classes & listed.org_classes else -1.0
     else:
         org_class = 0.0
+    if _WEAKEST in wanted or _MEAN in wanted:
+        weakest, mean = _word_agreement(query, listed)
+    else:
+        weakest = mean = 0.0
     return (
         alignment,
-        fuzz.token_sort_ratio(query.words, listed.words) / 100.0,
-        fuzz.token_set_ratio(query.joined_folded, listed.joined_folded) / 100.0,
-        JaroWinkler.similarity(query.sorted_folded, listed.sorted_folded),
-        *_word_agreement(query, listed),
-        _phonetic_share(query, listed),
-        _phonetic_share(listed, query),
-        _symbol_share(query, listed),
-        _symbol_share(listed, query),
+        fuzz.token_sort_ratio(query.words, listed.words) / 100.0 if _TOKEN_SORT in wanted else 0.0,
+        fuzz.token_set_ratio(query.joined_folded, listed.joined_folded) / 100.0
+        if _TOKEN_SET in wanted
+        else 0.0,
+        JaroWinkler.similarity(query.sorted_folded, listed.sorted_folded) if _JARO_WINKLER in wanted else 0.0,
+        weakest,
+        mean,
+        _phonetic_share(query, listed) if _PHONETIC_QUERY in wanted else 0.0,
+        _phonetic_share(listed, query) if _PHONETIC_LISTED in wanted else 0.0,
+        _symbol_share(query, listed) if _SYMBOLS_QUERY in wanted else 0.0,
+        _symbol_share(listed, query) if _SYMBOLS_LISTED in wanted else 0.0,
         org_class,
         float(min(abs(query.word_count - listed.word_count), 3)),
         1.0 if min(query.word_count, listed.word_count) <= 1 else 0.0,
         1.0 if weak else 0.0,
         1.0 if query.abjad != listed.abjad else 0.0,
-        matched_rarity(query, listed),
+        matched_rarity(query, listed) if _MATCHED_RARITY in wanted else 0.0,
     )
 
 

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import attrgetter, ge, itemgetter, mul, sub
+from operator import ge, itemgetter, le, sub
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ from app.matching.score import (
     EntryNames,
     MatchResult,
     NamePair,
-    best_name,
+    evaluate_at_least,
     evaluate_pair,
     normalize_identifier,
 )
@@ -115,6 +116,11 @@ class _State:
     name_forms: list[NameForm | None] = field(default_factory=list)
     name_quality: list[float] = field(default_factory=list)
     name_slot: list[int] = field(default_factory=list)
+    # ... its number of words and of informative words (NameForm.informative): what the ranking reads of every
+    # candidate name, kept apart from the form so that ranking hundreds of names reads none of them. A removed
+    # name keeps its numbers: it is in no posting, so nothing reads them.
+    name_words: list[int] = field(default_factory=list)
+    name_informative: list[int] = field(default_factory=list)
     free_names: list[int] = field(default_factory=list)
     postings: dict[str, set[int]] = field(default_factory=dict)  # blocking key → name ids
     id_postings: dict[str, set[int]] = field(default_factory=dict)  # identifier → slots
@@ -130,10 +136,14 @@ class _State:
                 self.name_forms.append(form)
                 self.name_quality.append(quality)
                 self.name_slot.append(slot_index)
+                self.name_words.append(len(form.tokens))
+                self.name_informative.append(form.informative)
             else:
                 self.name_forms[nid] = form
                 self.name_quality[nid] = quality
                 self.name_slot[nid] = slot_index
+                self.name_words[nid] = len(form.tokens)
+                self.name_informative[nid] = form.informative
             for k in name_keys(form):
                 posting = self.postings.get(k)
                 if posting is None:
@@ -372,8 +382,10 @@ class MatchIndex:
         hits: list[tuple[float, int, Hashable, Entry, EntryNames, NamePair | None]] = []
         profiles = [profile_of(f) for f in forms]
         for slot_index, key, entry, names in short.items:
-            pair = best_name(forms, names, cache, rare, query_profiles=profiles)
-            result = evaluate_pair(query, forms, entry, names, pair, cache, explain=False, rare=rare)
+            scored = evaluate_at_least(query, forms, entry, names, threshold, cache, rare, profiles)
+            if scored is None:
+                continue  # certainly below the threshold
+            pair, result = scored
             if result.score >= threshold:
                 hits.append((result.score, slot_index, key, entry, names, pair))
         hits.sort(key=lambda h: (-h[0], h[1]))
@@ -486,9 +498,38 @@ def _joined_pairs(forms: list[NameForm]) -> list[Token]:
     return out
 
 
-_TOKENS = attrgetter("tokens")
-_INFORMATIVE = attrgetter("informative")
 _GROUP_SUM = itemgetter(0)
+
+
+class _GapPenalty(dict[int, float]):
+    """What a name of so many words loses in the ranking against a query of ``query_length`` words: 0.05 a word
+    of difference (computed once per word count, read in C)."""
+
+    def __init__(self, query_length: int) -> None:
+        super().__init__()
+        self.query_length = query_length
+
+    def __missing__(self, words: int) -> float:
+        value = self[words] = 0.05 * abs(words - self.query_length)
+        return value
+
+
+def _fewest_off_length(
+    keys: list[int], words: list[int], k: int, penalty: _GapPenalty
+) -> tuple[list[int], list[int]]:
+    """Of one group's names (one overlap sum), those whose length is among the k closest to the query's, ties
+    included: each name left out scores below at least k kept ones (penalties differ by 0.05 at least, far more
+    than the rounding of sums of a few rarities), so it could not be among the k best (a group of thousands of
+    names sharing one common word is ranked without scoring each)."""
+    taken = 0
+    cut = 0.0
+    for n, found in sorted(Counter(words).items(), key=lambda item: penalty[item[0]]):
+        taken += found
+        cut = penalty[n]
+        if taken >= k:
+            break
+    keep = list(map(le, map(penalty.__getitem__, words), repeat(cut)))
+    return list(compress(keys, keep)), list(compress(words, keep))
 
 
 def _candidate_names(
@@ -527,6 +568,7 @@ def _candidate_names(
 
     for token in [*tokens, *_joined_pairs(forms)]:
         hits, exact = _hit_set(postings, token)
+        # near is this loop's own set (hits and exact may be postings themselves): it is changed in place
         near: set[int] = set()
         if not token.abjad and token.weight >= WEIGHT["generic"]:
             if len(token.skeleton) >= NEAR_MIN_SKELETON:
@@ -534,12 +576,16 @@ def _candidate_names(
             if len(token.skeleton) >= PREFIX_MIN_SKELETON:
                 prefix = postings.get("p" + token.skeleton[:PREFIX_LENGTH])
                 if prefix and len(prefix) <= PREFIX_POSTING_MAX:
-                    near = near | prefix
+                    near |= prefix
             if ACRONYM_MIN <= len(token.text) <= ACRONYM_MAX:
                 acronym = postings.get("a" + token.text)
                 if acronym:
                     hits, exact = hits | acronym, exact | acronym
-            near = near - hits
+            # in place when that walks the smaller set (a common word's hits are thousands of names)
+            if len(hits) < len(near):
+                near -= hits
+            else:
+                near = near - hits
         if hits or near:
             info.append((rarity_of(token.weight, hits), rarity_of(token.weight, exact), hits, exact, near))
     for form in forms:
@@ -554,10 +600,15 @@ def _candidate_names(
         _, _, hits, exact, near = info[0]
         candidates = set(exact) if len(hits) > cap and exact and not broad and not abjad else hits | near
     else:
-        wide = [hits | near if near else hits for _, _, hits, _, near in info]
-        for a in range(len(wide)):
-            for b in range(a + 1, len(wide)):
-                candidates |= wide[a] & wide[b]
+        # Names two query words find (each by its hits or its near spellings): intersected part by part, each
+        # intersection walking the smaller set, rather than as unions (copies of the thousands of names a common
+        # word finds, for the few another word finds).
+        parts = [(hits, near) if near else (hits,) for _, _, hits, _, near in info]
+        for a in range(len(parts)):
+            for b in range(a + 1, len(parts)):
+                for mine in parts[a]:
+                    for theirs in parts[b]:
+                        candidates |= mine & theirs
         for _, _, hits, exact, near in info:
             if len(hits) <= RARE_WORD_NAMES:
                 candidates |= hits
@@ -567,7 +618,8 @@ def _candidate_names(
                 # a word spelled so by few names (GATEWICK, GORANOV) whose skeleton many share
                 candidates |= exact
     query_length = max(len(form.tokens) for form in forms)
-    name_forms = state.name_forms
+    name_words, name_informative = state.name_words, state.name_informative
+    penalty = _GapPenalty(query_length)
 
     def best(nids: set[int], k: int, covered: set[int] | None = None) -> list[tuple[float, int]]:
         """The ``k`` highest (overlap, name id) of these names, best first. A name's overlap is the rarity of each
@@ -579,14 +631,14 @@ def _candidate_names(
         ``info``, so that each group's sum is the very sum each of its names would get), and groups are taken from
         the highest sum down, until a group's sum (which the length can only lower) falls below the k-th overlap
         found: of the thousands of names a common word finds, few are looked at one by one. ``covered`` receives
-        the names looked at each of whose informative words a query word finds."""
+        the names looked at each of whose informative words a query word finds (all such among those returned)."""
         groups: list[tuple[float, int, set[int]]] = [(0.0, 0, nids)]  # (sum, query words finding them, names)
         for rarity, exact_rarity, hits, exact, near in info:
             split: list[tuple[float, int, set[int]]] = []
             for value, count, members in groups:
                 found = members & exact
                 rest = (members & hits) - found
-                further = (members & near) - hits - exact
+                further = (members & near) - hits - exact if near else near
                 if found:
                     split.append((value + exact_rarity, count + 1, found))
                 if rest:
@@ -602,15 +654,15 @@ def _candidate_names(
             if len(out) >= k and value < out[-1][0]:
                 break
             keys = list(members)
-            forms = list(map(name_forms.__getitem__, keys))
-            if not all(forms):  # a name removed meanwhile (forms are never falsy otherwise)
-                kept = [n for n, form in enumerate(forms) if form is not None]
-                keys, forms = [keys[n] for n in kept], [forms[n] for n in kept]
+            words = list(map(name_words.__getitem__, keys))
+            if len(keys) > k:
+                keys, words = _fewest_off_length(keys, words, k, penalty)
             # value - 0.05 * |words - query words| for each name, iterated in C
-            gaps = map(abs, map(sub, map(len, map(_TOKENS, forms)), repeat(query_length)))
-            out.extend(zip(map(sub, repeat(value), map(mul, repeat(0.05), gaps)), keys, strict=True))
+            out.extend(zip(map(sub, repeat(value), map(penalty.__getitem__, words)), keys, strict=True))
             if covered is not None:
-                covered.update(compress(keys, map(ge, repeat(count), map(_INFORMATIVE, forms))))
+                covered.update(
+                    compress(keys, map(ge, repeat(count), map(name_informative.__getitem__, keys)))
+                )
             if len(out) >= k:
                 # the k best, best first (names are distinct, so this is heapq.nlargest's list); the k-th is out[-1]
                 out.sort(reverse=True)
@@ -622,7 +674,8 @@ def _candidate_names(
         pool: set[int] = set()
         for _, _, hits, exact, near in info:
             if len(hits) + len(near) <= FILL_POOL_MAX:
-                pool |= hits | near
+                pool |= hits
+                pool |= near
             elif len(exact) <= FILL_POOL_MAX:
                 pool |= exact
         pool -= candidates

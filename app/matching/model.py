@@ -71,6 +71,7 @@ class Model(_Calibrated):
     weights: tuple[float, ...]  # per term, divided by its scale and multiplied by the calibration slope
     means: tuple[float, ...]  # per term
     selection: tuple[float, ...]  # linear weights of the name features, to choose the pair of names
+    selected: frozenset[int]  # the name features the selection weighs (see selected_features)
     baseline: float  # calibrated log-odds at the reference point (see reference)
     # The point contributions are measured from: the training mean of each name feature, 0 (not known) for the
     # record's features, so that a fact the query does not give adds nothing.
@@ -111,6 +112,7 @@ class Model(_Calibrated):
             weights=weights,
             means=means,
             selection=selection,
+            selected=selected_features(selection),
             baseline=slope * float(data["intercept"]) + offset + at_reference,
             reference=reference,
             review_threshold=float(thresholds["review"]),
@@ -157,6 +159,13 @@ class Model(_Calibrated):
         r = self.reference
         return all(values[i] == r[i] for i in range(start, len(values)))
 
+    def name_ceiling(self, known: frozenset[int]) -> Callable[[Sequence[float]], float] | None:
+        """None: a search scores every entry it shortlists in full with this kind of model (see TreeModel)."""
+        return None
+
+    def record_log_odds(self, record: Sequence[float]) -> float:
+        raise NotImplementedError  # never asked: no ceiling
+
 
 # A tree is nested tuples: an inner node (feature, threshold, left, right, value), a leaf its value (a float); a
 # row goes left when its feature is at most the threshold. A node's value is the mean of its leaves' values,
@@ -193,16 +202,81 @@ def _expression(tree: Tree) -> str:
     if type(tree) is not tuple:
         return repr(float(tree))
     feature, threshold = int(tree[0]), float(tree[1])
-    return f"({_expression(tree[2])} if v[{feature}] <= {threshold!r} else {_expression(tree[3])})"
+    return f"({_expression(tree[2])} if v{feature} <= {threshold!r} else {_expression(tree[3])})"
+
+
+def _split_features(trees: list[Tree]) -> list[int]:
+    """The features these trees split on, in order: a compiled function reads each into a local of its own
+    (``v3``) first, as the trees test each feature many times and a local is read faster than an item of the
+    row."""
+    return sorted(set().union(*map(_tree_features, trees)))
 
 
 def _compiled_sum(trees: list[Tree]) -> Callable[[Sequence[float]], float]:
     """One function adding the leaves a row reaches in every tree: each tree written out as nested conditional
     expressions (about three times faster than walking the tuples; built from numbers only)."""
     body = " + ".join(_expression(t) for t in trees) or "0.0"
+    lines = ["def leaves(v):", *(f"    v{i} = v[{i}]" for i in _split_features(trees)), f"    return {body}"]
     namespace: dict[str, Any] = {}
-    exec(compile(f"def leaves(v):\n    return {body}\n", "<model trees>", "exec"), namespace)  # noqa: S102
+    exec(compile("\n".join(lines) + "\n", "<model trees>", "exec"), namespace)  # noqa: S102
     return namespace["leaves"]
+
+
+def _ceiling_of(node: Tree, known: frozenset[int]) -> Tree:
+    """The tree reduced to its splits on ``known`` features (each inner node's value the highest leaf under it):
+    a subtree splitting on no known feature becomes its highest leaf, a number."""
+    if type(node) is not tuple:
+        return float(node)
+    left, right = _ceiling_of(node[2], known), _ceiling_of(node[3], known)
+    high = max(_node_value(left), _node_value(right))
+    if node[0] not in known and type(left) is not tuple and type(right) is not tuple:
+        return high
+    return (node[0], node[1], left, right, high)
+
+
+def _ceiling_statements(
+    node: Tree, known: frozenset[int], target: str, depth: int, count: list[int]
+) -> list[str]:
+    """Lines setting ``target`` to the highest leaf a row may reach in a reduced tree (see _ceiling_of): a known
+    feature decides its split, both sides of another are reached and the higher is taken."""
+    pad = "    " * depth
+    if type(node) is not tuple:
+        return [f"{pad}{target} = {node!r}"]
+    feature, threshold, left, right = int(node[0]), float(node[1]), node[2], node[3]
+    if feature in known:
+        return [
+            f"{pad}if v{feature} <= {threshold!r}:",
+            *_ceiling_statements(left, known, target, depth + 1, count),
+            f"{pad}else:",
+            *_ceiling_statements(right, known, target, depth + 1, count),
+        ]
+    count[0] += 1
+    other = f"c{count[0]}"
+    return [
+        *_ceiling_statements(left, known, target, depth, count),
+        *_ceiling_statements(right, known, other, depth, count),
+        f"{pad}if {other} > {target}:",
+        f"{pad}    {target} = {other}",
+    ]
+
+
+def _compiled_ceiling(trees: tuple[Tree, ...], known: frozenset[int]) -> Callable[[Sequence[float]], float]:
+    """One function giving, for a row whose ``known`` features are measured, a number at least ``leaves`` of
+    every row agreeing with it on those: each tree's highest reachable leaf, added up (those of the trees no known
+    feature decides beforehand, at once). Written out like ``leaves``."""
+    reduced = [_ceiling_of(tree, known) for tree in trees]
+    constant = sum(tree for tree in reduced if type(tree) is not tuple)
+    features = sorted(set().union(*map(_tree_features, reduced)) & known)
+    lines = ["def ceiling(v):", *(f"    v{i} = v[{i}]" for i in features), f"    total = {float(constant)!r}"]
+    count = [0]
+    for tree in reduced:
+        if type(tree) is tuple:
+            lines += _ceiling_statements(tree, known, "t", 1, count)
+            lines.append("    total += t")
+    lines.append("    return total")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", "<model tree ceiling>", "exec"), namespace)  # noqa: S102
+    return namespace["ceiling"]
 
 
 def _credit_statements(node: Tree, depth: int) -> list[str]:
@@ -210,22 +284,27 @@ def _credit_statements(node: Tree, depth: int) -> list[str]:
         return []
     pad = "    " * depth
     feature, threshold = int(node[0]), float(node[1])
-    lines = [f"{pad}if v[{feature}] <= {threshold!r}:"]
+    lines = [f"{pad}if v{feature} <= {threshold!r}:"]
     for branch, child in (("", node[2]), ("else:", node[3])):
         if branch:
             lines.append(f"{pad}else:")
         # the same difference the walk computes, written as its (exactly repr'd) value
-        lines.append(f"{pad}    o[{feature}] += {(_node_value(child) - node[4])!r}")
+        lines.append(f"{pad}    o{feature} += {(_node_value(child) - node[4])!r}")
         lines.extend(_credit_statements(child, depth + 1))
     return lines
 
 
 def _compiled_credits(trees: list[Tree]) -> Callable[[Sequence[float], list[float]], None]:
     """One function adding to ``o`` what each node along the path a row takes changes, per feature, tree after
-    tree in the order of the walk (so the sums are the walk's to the last bit); written out like ``leaves``."""
-    lines = ["def credits(v, o):"]
+    tree in the order of the walk (so the sums are the walk's to the last bit); written out like ``leaves``. Each
+    feature's credit is summed in a local (``o3``), read from ``o`` first and written back last: the same
+    additions in the same order, without indexing the list at every node."""
+    features = _split_features(trees)
+    lines = ["def credits(v, o):", *(f"    v{i} = v[{i}]" for i in features)]
+    lines += [f"    o{i} = o[{i}]" for i in features]
     for tree in trees:
         lines.extend(_credit_statements(tree, 1))
+    lines += [f"    o[{i}] = o{i}" for i in features]
     lines.append("    return None")
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines) + "\n", "<model tree credits>", "exec"), namespace)  # noqa: S102
@@ -241,6 +320,7 @@ class TreeModel(_Calibrated):
     record_weights: tuple[float, ...]  # raw log-odds per unit of each record feature
     slope: float  # Platt calibration: calibrated log-odds = slope * raw + offset
     selection: tuple[float, ...]  # linear weights of the name features, to choose the pair of names
+    selected: frozenset[int]  # the name features the selection weighs (see selected_features)
     baseline: float  # calibrated log-odds with every record feature "not known" and no name feature credited
     raw_reference: float  # the raw log-odds the baseline stands for, init aside: the trees' root values
     review_threshold: float
@@ -282,6 +362,7 @@ class TreeModel(_Calibrated):
             record_weights=record_weights,
             slope=slope,
             selection=selection,
+            selected=selected_features(selection),
             baseline=slope * raw_reference + offset,
             raw_reference=raw_reference - float(data["init"]),
             review_threshold=float(thresholds["review"]),
@@ -316,6 +397,36 @@ class TreeModel(_Calibrated):
     def at_reference(self, values: tuple[float, ...] | list[float], start: int) -> bool:
         """Whether the features from ``start`` on (the record's) are all "not known" (they then add nothing)."""
         return all(values[i] == 0.0 for i in range(start, len(values)))
+
+    def name_ceiling(self, known: frozenset[int]) -> Callable[[Sequence[float]], float] | None:
+        """A function of a row of name features, of which it reads only those ``known``, giving a number at least
+        the calibrated log-odds the name features add (``log_odds`` less the record's part) whatever the others.
+        Compiled once per set of features."""
+        found = _CEILINGS.get((id(self), known))
+        if found is None or found[0] is not self:
+            leaves = _compiled_ceiling(self.name_trees, known)
+            slope, reference = self.slope, self.raw_reference
+
+            def ceiling(values: Sequence[float]) -> float:
+                return slope * (leaves(values) - reference)
+
+            found = _CEILINGS[(id(self), known)] = (self, ceiling)
+        return found[1]
+
+    def record_log_odds(self, record: Sequence[float]) -> float:
+        """What the record features add to the calibrated log-odds (as ``contributions`` credits them), before
+        app.matching.score caps them."""
+        return sum(self.slope * (w * v) for w, v in zip(self.record_weights, record, strict=True))
+
+
+# Compiled ceilings by (model, known features); the model is kept beside its function, so that its id stays its own.
+_CEILINGS: dict[tuple[int, frozenset[int]], tuple[TreeModel, Callable[[Sequence[float]], float]]] = {}
+
+
+def selected_features(selection: tuple[float, ...]) -> frozenset[int]:
+    """The indexes of the name features a selection weighs (weight not zero): a search choosing an entry's name
+    computes the others for the chosen pair only (see app.matching.score.best_name)."""
+    return frozenset(i for i, w in enumerate(selection) if w != 0.0)
 
 
 def model_from_json(data: dict[str, Any], expected: tuple[str, ...] = FEATURES) -> Model | TreeModel:

@@ -19,8 +19,8 @@ from typing import Any
 
 from app.lists.records import Entry
 from app.matching.compare import alignment, compare_names
-from app.matching.features import NAME_FEATURES, NameProfile, name_features, profile_of
-from app.matching.model import Model, load_model
+from app.matching.features import NAME_FEATURES, NameProfile, measured_with, name_features, profile_of
+from app.matching.model import Model, TreeModel, load_model
 from app.matching.names import NameForm, Token, name_variants, parse_name
 from app.matching.query import MatchQuery
 
@@ -132,7 +132,7 @@ def best_name(
     names: EntryNames,
     cache: dict | None,
     rare: Callable[[Token], bool] | None = None,
-    model: Model | None = None,
+    model: Model | TreeModel | None = None,
     query_profiles: Sequence[NameProfile] | None = None,
 ) -> NamePair | None:
     """The pair of names whose features ``model`` (default: the shipped one) likes best. ``query_profiles``: the
@@ -141,18 +141,79 @@ def best_name(
     cache = {} if cache is None else cache
     if query_profiles is None:
         query_profiles = [profile_of(f) for f in query_forms]
+    best = _chosen_pair(query_forms, names, cache, rare, model, query_profiles)
+    return _measured_in_full(best, names, model, query_profiles)
+
+
+def _chosen_pair(
+    query_forms: Sequence[NameForm],
+    names: EntryNames,
+    cache: dict,
+    rare: Callable[[Token], bool] | None,
+    model: Model | TreeModel,
+    query_profiles: Sequence[NameProfile],
+) -> NamePair | None:
+    """:func:`best_name`'s pair, its values holding only the features the selection weighs (see measured_with):
+    the others are measured for the chosen pair only (_measured_in_full). Left at 0.0 in the others, they add 0.0
+    to every pair's selection, which stays the very number it would be."""
     best: NamePair | None = None
     select = model.select
+    wanted = model.selected
     profiles, labels = names.profiles, names.labels
     for qi, q_form in enumerate(query_forms):
         q_profile = query_profiles[qi]
         for ei, e_form in enumerate(names.forms):
             aligned = alignment(q_form, e_form, cache, rare)
-            values = name_features(q_profile, profiles[ei], aligned, labels[ei] == "weak")
+            values = name_features(q_profile, profiles[ei], aligned, labels[ei] == "weak", wanted)
             z = select(values)
             if best is None or z > best.selection:
                 best = NamePair(values, z, qi, ei)
     return best
+
+
+def _measured_in_full(
+    pair: NamePair | None, names: EntryNames, model: Model | TreeModel, query_profiles: Sequence[NameProfile]
+) -> NamePair | None:
+    """The chosen pair with every name feature measured."""
+    if pair is not None and len(model.selected) < len(NAME_FEATURES):
+        qi, ei = pair.query_index, pair.entry_index
+        weak = names.labels[ei] == "weak"
+        pair.values = name_features(query_profiles[qi], names.profiles[ei], pair.values[0], weak)
+    return pair
+
+
+# How far below the threshold the ceiling of an entry's probability must be for a search to leave the entry
+# unscored: far more than the rounding of scores to 4 digits and than the float error of adding the same numbers
+# in another order.
+CEILING_MARGIN = 1e-4
+
+
+def evaluate_at_least(
+    query: MatchQuery,
+    query_forms: Sequence[NameForm],
+    entry: Entry,
+    names: EntryNames,
+    threshold: float,
+    cache: dict,
+    rare: Callable[[Token], bool] | None,
+    query_profiles: Sequence[NameProfile],
+) -> tuple[NamePair | None, MatchResult] | None:
+    """:func:`best_name`'s pair and :func:`evaluate_pair`'s result (no explanation) for an entry, or None when the
+    entry certainly scores below ``threshold``, which a search does not want: once the pair is chosen, the
+    features it was chosen by and the model's ceiling over the others (see TreeModel.name_ceiling), with the
+    record's facts, bound its score. An entry sharing an identifier with the query is always scored."""
+    model = load_model()
+    pair = _chosen_pair(query_forms, names, cache, rare, model, query_profiles)
+    if pair is not None and threshold > 0.0 and not (query.identifiers and entry.identifiers):
+        ceiling = model.name_ceiling(measured_with(model.selected))
+        if ceiling is not None:
+            facts = model.record_log_odds(record_features(query, entry, [], []))
+            # as _cap_record_facts caps them
+            facts = min(max(facts, RECORD_FACTS_MIN), RECORD_FACTS_MAX)
+            if model.probability(ceiling(pair.values) + facts) < threshold - CEILING_MARGIN:
+                return None
+    pair = _measured_in_full(pair, names, model, query_profiles)
+    return pair, evaluate_pair(query, query_forms, entry, names, pair, cache, explain=False, rare=rare)
 
 
 def evaluate(
