@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
 
 import pytest
 
 from app.config import Settings
-from app.matching.features import FEATURES, NAME_FEATURES, profile_of
+from app.matching.features import FEATURES, NAME_FEATURES, measured_with, profile_of
 from app.matching.index import AUTO_LINK_THRESHOLD, DEFAULT_THRESHOLD, REVIEW_THRESHOLD, MatchIndex
 from app.matching.model import (
     MODEL_FILE,
@@ -140,3 +141,48 @@ def test_a_tree_over_a_record_feature_is_refused():
     data["trees"].append([0, 0.5, [FEATURES.index("nationality"), 0.0, 0.1, 0.2, 0.15], 0.3, 0.2])
     with pytest.raises(ModelFileError):
         model_from_json(data)
+
+
+def _split_points(trees) -> dict[int, list[float]]:
+    """Per name feature, values on both sides of every threshold the trees split it at."""
+    points: dict[int, set[float]] = {}
+    stack = list(trees)
+    while stack:
+        node = stack.pop()
+        if type(node) is tuple:
+            feature, threshold = int(node[0]), float(node[1])
+            points.setdefault(feature, set()).update((threshold - 1e-6, threshold, threshold + 1e-6))
+            stack += [node[2], node[3]]
+    return {f: sorted(v) for f, v in points.items()}
+
+
+def test_the_search_ceiling_is_never_below_a_row_it_stands_for():
+    """A search stops scoring an entry whose ceiling (the trees' highest leaves over the name features not measured
+    yet) is below the threshold: the ceiling must be at least the log-odds of every row agreeing with it on the
+    measured features, or an answer would be dropped."""
+    model = load_model()
+    assert isinstance(model, TreeModel)
+    known = measured_with(model.selected)
+    assert known != frozenset(range(len(NAME_FEATURES)))  # something is left to bound
+    ceiling = model.name_ceiling(known)
+    points = _split_points(model.name_trees)
+    rng = random.Random(12)
+    no_record = [0.0] * (len(FEATURES) - len(NAME_FEATURES))
+    for _ in range(2000):
+        row = [rng.choice(points.get(i, [0.0])) for i in range(len(NAME_FEATURES))]
+        bound = ceiling(row)
+        highest = max(
+            model.log_odds(
+                [
+                    row[i] if i in known else rng.choice(points.get(i, [0.0]))
+                    for i in range(len(NAME_FEATURES))
+                ]
+                + no_record
+            )
+            for _ in range(10)
+        )
+        assert highest <= bound + 1e-9
+        # and the bound is reached by some row: the ceiling of a fully measured row is its own log-odds
+    full = model.name_ceiling(frozenset(range(len(NAME_FEATURES))))
+    row = [rng.choice(points.get(i, [0.0])) for i in range(len(NAME_FEATURES))]
+    assert full(row) == pytest.approx(model.log_odds(row + no_record))
