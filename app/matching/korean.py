@@ -26,7 +26,7 @@ _VOWEL = "(?:yae|yeo|wae|ae|ya|eo|ye|yo|yu|eu|ui|oe|wa|wo|we|wi|oo|ee|ou|a|e|i|o
 _FINAL = "(?:ng|k|g|n|t|l|m|p|b)?"
 _SYLLABLE = _INITIAL + _VOWEL + _FINAL
 _GIVEN_NAME_RE = re.compile(f"(?:{_SYLLABLE}){{1,2}}")
-# A Korean name has a surname and one or two given-name syllables, written as one, two or three words.
+# A Korean name: a surname and a given name of one or two syllables, four words at most in all.
 _MAX_WORDS = 4
 # Two syllables of six letters at most (Myeong-cheol, Hyeong-jun): a longer given name is not Korean.
 _MAX_GIVEN_LETTERS = 12
