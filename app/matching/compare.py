@@ -422,7 +422,7 @@ def _compare(
         and len(q_used) < len(q_tokens)
         and (len(e_used) < len(e_tokens))
         and any(
-            t.abjad or len(t.text) <= JOIN_MAX_PIECE or len(t.text) >= JOIN_SYLLABLES_WHOLE
+            t.abjad or len(t.text) <= JOIN_MAX_PIECE
             for side, used in ((q_tokens, q_used), (e_tokens, e_used))
             for k, t in enumerate(side)
             if k not in used
@@ -619,12 +619,9 @@ def _lead_shifted(query: NameForm, entry: NameForm, q_used: dict[int, tuple[int,
     return e_lead_from is None and q_lead is not None and q_lead[0] != el
 
 
-JOIN_MAX_PIECE = 4
-# Two pieces of five or six letters join only against a word long enough to be both: Chinese syllables written
-# apart and together (CHANG GUANG / CHANGGUANG). Looking for them in every pair of longer words would cost a
-# search a tenth of its time for the few such names.
-JOIN_MAX_SYLLABLE = 6
-JOIN_SYLLABLES_WHOLE = 10
+# Two words join when one of them has at most this many letters: a Chinese syllable written apart or together
+# (CHANG GUANG / CHANGGUANG), a short word run into the next (DESIGN AND DEVELOPMENT / DESIGNANDDEVELOPMENT).
+JOIN_MAX_PIECE = 6
 
 
 def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
@@ -653,11 +650,6 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
                 and len(a1.text) > JOIN_MAX_PIECE
                 and len(a2.text) > JOIN_MAX_PIECE
                 and not any(side_b[j].abjad for j in free_b)
-                and not (
-                    len(a1.text) <= JOIN_MAX_SYLLABLE
-                    and len(a2.text) <= JOIN_MAX_SYLLABLE
-                    and any(len(side_b[j].text) >= JOIN_SYLLABLES_WHOLE for j in free_b)
-                )
             ):
                 # Latin writers split a name into short pieces ("Hizb Allah", "Xi Jin Ping"), not long ones; Arabic
                 # script writes compounds as one word (خدايرحيم, KHUDAI RAHIM).
