@@ -107,11 +107,14 @@ def _same_word_otherwise(a: str, b: str) -> bool:
         return True
     if a[0] != b[0] and (a[0], b[0]) in _FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:]):
         return True
+    all_a, all_b = a, b
     for pattern, rewrite in SPELLING_ALTERNATIONS:
         a2, b2 = pattern.sub(rewrite, a), pattern.sub(rewrite, b)
         if (a2 != a or b2 != b) and fold(a2) == fold(b2):
             return True
-    return False
+        all_a, all_b = pattern.sub(rewrite, all_a), pattern.sub(rewrite, all_b)
+    # two alternations in one word: Belarusian RADZKOU, Russian RADKOV
+    return (all_a != a or all_b != b) and fold(all_a) == fold(all_b)
 
 
 def _token_similarity(a: Token, b: Token) -> float:

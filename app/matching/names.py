@@ -132,7 +132,8 @@ _SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
 # folding (compared in app.matching.compare): the Serbo-Croatian đ as dj or d (Djordjevic/Dordevic), a Russian
 # word-initial е as ye or e (Yelena/Elena), the Arabic ض and ذ between vowels as d or z (Rida/Reza, Ramadan/Ramazan;
 # not Hamza/Hamda, whose z is a ز), a final h after a vowel, which some write for the ta marbuta and the final
-# vowel and some do not (Salameh/Salame, Fatimah/Fatima).
+# vowel and some do not (Salameh/Salame, Fatimah/Fatima), Belarusian dz and a final ou where Russian has d and ov
+# (Dzmitry/Dmitry, Radzkou/Radkov).
 SPELLING_ALTERNATIONS = tuple((re.compile(pattern), rewrite) for pattern, rewrite in WORDS["alternations"])
 _SYNONYM_WORDS = frozenset(WORDS["synonyms"])
 
@@ -263,10 +264,14 @@ def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
         keys.add(fold(text.replace("gh", "q")))
     if text[0] in _SWAPPED_FIRST:
         keys.add(fold(text[1:]))
+    rewritten_all = text
     for pattern, rewrite in SPELLING_ALTERNATIONS:
         rewritten = pattern.sub(rewrite, text)
         if rewritten != text:
             keys.add(fold(rewritten).replace("h", "g"))
+        rewritten_all = pattern.sub(rewrite, rewritten_all)
+    if rewritten_all != text:
+        keys.add(fold(rewritten_all).replace("h", "g"))
     if len(skeleton) >= 3:
         keys.add(skeleton)
     keys.update(name_symbols(text))

@@ -36,6 +36,7 @@ PEOPLE = [
     ("15", "DJORDJEVIC, Dragan"),
     ("16", "CHO'N, Myo'ng-ch'o'l"),
     ("17", "RUSAKEVICH, Uladzimir Vasilievich"),
+    ("18", "RADKOV, Aleksandr Mikhailovich"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -76,9 +77,10 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Oleksandr Petrov", "4"),
         ("Serhiy Melnyk", "5"),
         ("Kateryna Ivanova", "6"),
-        pytest.param(
-            "Vladimir Rusakevich", "17", marks=NOT_YET
-        ),  # Belarusian and Russian: one name item in rigour
+        # Belarusian and Russian forms: one name item in rigour's corpus (Uladzimir/Vladimir); dz and -ou for d
+        # and -ov
+        pytest.param("Vladimir Rusakevich", "17", marks=NOT_YET),
+        ("Aliaksandr RADZKOU", "18"),
         ("Ekaterina Ivanova", "6"),  # a word-initial е as ye or e
         # the same surname and first given name, a variant of the other given name
         ("Mohammad Rida NAQDI", "7"),
