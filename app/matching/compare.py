@@ -43,7 +43,7 @@ def token_similarity(a: Token, b: Token) -> float:
         translated = max(_translation_similarity(a, b), _translation_similarity(b, a))
         if translated >= TRANSLATION_MATCH:
             return translated
-    if a.cls in _EXACT_ONLY or b.cls in _EXACT_ONLY:
+    if a.cls in EXACT_ONLY_CLASSES or b.cls in EXACT_ONLY_CLASSES:
         return translated  # connectors, stopwords, legal forms count only spelled alike ("bin", "of", "ltd")
     best = max(_token_similarity(a, b), translated)
     if (
@@ -80,13 +80,9 @@ def _translation_similarity(a: Token, b: Token) -> float:
     for word in a.gloss:
         if word.text == b.text:
             return TRANSLATION_MATCH
-        if not b.abjad and b.cls not in _EXACT_ONLY:
+        if not b.abjad and b.cls not in EXACT_ONLY_CLASSES:
             best = max(best, TRANSLATION_MATCH * _token_similarity(word, b))
     return best
-
-
-# First letters that transliterations swap while the rest of the word stays (see names.FIRST_LETTER_SWAPS).
-_FIRST_LETTER_SWAPS = FIRST_LETTER_SWAPS
 
 
 def _same_word_otherwise(a: str, b: str) -> bool:
@@ -105,7 +101,7 @@ def _same_word_otherwise(a: str, b: str) -> bool:
         b.replace("gh", "q")
     ):
         return True
-    if a[0] != b[0] and (a[0], b[0]) in _FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:]):
+    if a[0] != b[0] and (a[0], b[0]) in FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:]):
         return True
     all_a, all_b = a, b
     for pattern, rewrite in SPELLING_ALTERNATIONS:
@@ -302,7 +298,6 @@ def _long_u_unwritten(a: Token, b: Token) -> bool:
 
 
 _GENERIC_WEIGHT = WEIGHT["generic"]
-_EXACT_ONLY = EXACT_ONLY_CLASSES
 
 # First sounds that transliterations swap: Gamal/Jamal, Gim/Kim, Tsoi/Coi/Zoi, Yusuf/Jusuf.
 # Qaddafi/Gaddafi/Kadhafi: the qaf is a g in Libyan and Gulf speech, so g, j, k (and q, folded to k) are one class.

@@ -18,8 +18,8 @@ score's log-odds, so an explanation says what each feature added or took away.
 
 The trees (``"kind": "trees"``, :class:`TreeModel`, same interface; the pair of names is chosen by ``selection``
 as above, its weights held at zero or more on the name similarities): its trees over the name features are walked
-in plain Python, and each feature is credited with what the nodes splitting on it changed along the path taken (Saabas attribution, exact in log-odds: the path of a
-tree goes from its root value to its leaf). The record features (birth date, nationality, kind) are weighed
+in plain Python, and each feature is credited with what the nodes splitting on it changed along the path taken
+(Saabas attribution, exact in log-odds: the path of a tree goes from its root value to its leaf). The record features (birth date, nationality, kind) are weighed
 linearly beside the trees, so what such a fact adds is measured from "not known" (0), as above.
 """
 

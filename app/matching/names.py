@@ -716,14 +716,12 @@ def _word_class(word: str, abjad: bool, kind_class: str, position: int, count: i
         return "title"
     if kind_class == "person":
         return "word"
-    if word in LEGAL_FORMS:
+    # an organization's plural is its singular's class: GROUP OF COMPANIES, INDUSTRIES, HOLDINGS
+    plain = singular(word) if kind_class == "org" and len(word) > 4 else word
+    if word in LEGAL_FORMS or plain in LEGAL_FORMS:
         if kind_class == "org" or word not in AMBIGUOUS_LEGAL_FORMS:
             return "dropped"
         return "legal"  # an unknown kind: "AS" may be a legal form, or not
-    # an organization's plural is its singular's class: GROUP OF COMPANIES, INDUSTRIES, HOLDINGS
-    plain = singular(word) if kind_class == "org" and len(word) > 4 else word
-    if plain != word and plain in LEGAL_FORMS and plain not in AMBIGUOUS_LEGAL_FORMS:
-        return "dropped"
     if kind_class == "org" and (word in LEGAL_FORM_WORDS or plain in LEGAL_FORM_WORDS):
         return "legal"
     if word in STOPWORDS and count > 1:
