@@ -9,7 +9,7 @@ import random
 import pytest
 
 from app.config import Settings
-from app.matching.features import FEATURES, NAME_FEATURES, measured_with, profile_of
+from app.matching.features import FEATURES, NAME_FEATURES, measured_with, name_features, profile_of
 from app.matching.index import AUTO_LINK_THRESHOLD, DEFAULT_THRESHOLD, REVIEW_THRESHOLD, MatchIndex
 from app.matching.model import (
     MODEL_FILE,
@@ -186,3 +186,35 @@ def test_the_search_ceiling_is_never_below_a_row_it_stands_for():
     full = model.name_ceiling(frozenset(range(len(NAME_FEATURES))))
     row = [rng.choice(points.get(i, [0.0])) for i in range(len(NAME_FEATURES))]
     assert full(row) == pytest.approx(model.log_odds(row + no_record))
+
+
+def test_features_measured_with_a_selection_are_those_measured_in_full():
+    """A search chooses an entry's pair by the features its selection weighs and bounds the rest by the trees'
+    ceiling: every feature ``measured_with`` names must come out of name_features as it does measured in full, or
+    the ceiling would be read with a wrong value."""
+    pairs = [
+        ("Falih Fayyadh", "AL FAYYADH, Falih Faisal Fahad", "person"),
+        ("فالح الفياض", "AL-FAYYADH, Falih", "person"),
+        ("JSC Kontsern Avtomatika", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA", "organization"),
+        ("Kim Young-Cheol", "KIM, Yong Chol", "person"),
+        ("Ivan Petrov", "PETROV, John", "person"),
+    ]
+    n = len(NAME_FEATURES)
+    for query, listed, kind in pairs:
+        q, e = profile_of(parse_name(query, kind)), profile_of(parse_name(listed, kind))
+        full = name_features(q, e, 0.5, False)
+        assert len(full) == n
+        for wanted in (
+            frozenset(),
+            load_model().selected,
+            frozenset(range(0, n, 2)),
+            frozenset({4}),
+            frozenset({5}),
+        ):
+            partial = name_features(q, e, 0.5, False, wanted)
+            measured = measured_with(wanted)
+            assert wanted <= measured
+            assert [partial[i] for i in sorted(measured)] == [full[i] for i in sorted(measured)], (
+                query,
+                wanted,
+            )
