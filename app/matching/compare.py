@@ -18,7 +18,6 @@ from app.matching.names import (
     FIRST_LETTER_SWAPS,
     NON_PERSON_KINDS,
     PERSON_KINDS,
-    SPELLING_ALTERNATIONS,
     WEIGHT,
     NameForm,
     Token,
@@ -87,8 +86,8 @@ def _translation_similarity(a: Token, b: Token) -> float:
 
 def _same_word_otherwise(a: str, b: str) -> bool:
     """Spellings fold() keeps apart but that write one word: an English plural (FORCES/FORCE, GUARDS/GUARD), a
-    Persian q or gh (both one sound in Persian: Asghar/Asqar, Naghdi/Naqdi), a swapped first letter, a spelling
-    alternation (names.SPELLING_ALTERNATIONS: Djordjevic/Dordevic, Yelena/Elena, Rida/Reza)."""
+    Persian q or gh (both one sound in Persian: Asghar/Asqar, Naghdi/Naqdi), a swapped first letter (the spelling
+    alternations are told by _alternation_agrees)."""
     if (
         len(a) >= 4
         and len(b) >= 4
@@ -101,16 +100,24 @@ def _same_word_otherwise(a: str, b: str) -> bool:
         b.replace("gh", "q")
     ):
         return True
-    if a[0] != b[0] and (a[0], b[0]) in FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:]):
-        return True
-    all_a, all_b = a, b
-    for pattern, rewrite in SPELLING_ALTERNATIONS:
-        a2, b2 = pattern.sub(rewrite, a), pattern.sub(rewrite, b)
-        if (a2 != a or b2 != b) and fold(a2) == fold(b2):
+    return a[0] != b[0] and (a[0], b[0]) in FIRST_LETTER_SWAPS and fold(a[1:]) == fold(b[1:])
+
+
+def _alternation_agrees(a: Token, b: Token) -> bool:
+    """Whether a spelling alternation, or all of them together, makes two words one spelling family
+    (names.SPELLING_ALTERNATIONS: Djordjevic/Dordevic, Yelena/Elena, Rida/Reza, Radzkou/Radkov)."""
+    xa, xb = a.alternates, b.alternates
+    if xa is None and xb is None:
+        return False
+    plain_a, plain_b = fold(a.text), fold(b.text)
+    for i in range(len(xa if xa is not None else xb)):
+        x = xa[i] if xa is not None else None
+        y = xb[i] if xb is not None else None
+        if (x is not None or y is not None) and (plain_a if x is None else x) == (
+            plain_b if y is None else y
+        ):
             return True
-        all_a, all_b = pattern.sub(rewrite, all_a), pattern.sub(rewrite, all_b)
-    # two alternations in one word: Belarusian RADZKOU, Russian RADKOV
-    return (all_a != a or all_b != b) and fold(all_a) == fold(all_b)
+    return False
 
 
 def _token_similarity(a: Token, b: Token) -> float:
@@ -141,7 +148,7 @@ def _token_similarity(a: Token, b: Token) -> float:
         sim = Levenshtein.normalized_similarity(a.coarse, b.coarse)
         return 0.8 * sim if sim >= 0.8 else 0.0
     text_sim = Levenshtein.normalized_similarity(a.text, b.text)
-    if a.folded != b.folded and _same_word_otherwise(a.text, b.text):
+    if a.folded != b.folded and (_same_word_otherwise(a.text, b.text) or _alternation_agrees(a, b)):
         return 0.85 + 0.15 * text_sim * text_sim
     if a.folded == b.folded or (
         # Ukrainian writes h where Russian writes g: Serhiy/Sergey, Ihor/Igor, Hubareva/Gubareva (but a "gh" is

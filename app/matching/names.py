@@ -160,6 +160,10 @@ class Token:
     # What app.matching.compare needs to tell, cheaply, that this word cannot agree with another (see
     # _sieve_of); None for the words it always compares in full.
     sieve: tuple | None = None
+    # The spelling family of the word rewritten by each of SPELLING_ALTERNATIONS and then by all of them (None where
+    # a rewrite leaves it as it is); None when none changes it or the word was read from Arabic script. Kept on the
+    # token: app.matching.compare reads it for every pair of words that share no spelling family.
+    alternates: tuple[str | None, ...] | None = None
 
     def own_keys(self) -> tuple[str, ...]:
         """Blocking keys of this spelling: exact spelling ("t"), consonant skeleton ("s", or the spelling family
@@ -227,6 +231,7 @@ def make_token(
     # in Latin: its outline is kept both ways (see Token.coarse_alt).
     coarse = coarse_of(folded, swallow_h=not abjad)
     coarse_alt = coarse_of(folded) if abjad else ""
+    alternates = None if abjad else alternates_of(text)
     return Token(
         text=text,
         folded=folded,
@@ -238,8 +243,21 @@ def make_token(
         bare=bare,
         weight=WEIGHT[cls],
         gloss=tuple(make_token(word) for word in gloss),
-        sieve=None if abjad or gloss else _sieve_of(text, folded, skeleton, cls),
+        sieve=None if abjad or gloss else _sieve_of(text, folded, skeleton, cls, alternates),
+        alternates=alternates,
     )
+
+
+def alternates_of(text: str) -> tuple[str | None, ...] | None:
+    """See Token.alternates."""
+    out: list[str | None] = []
+    rewritten_all = text
+    for pattern, rewrite in SPELLING_ALTERNATIONS:
+        rewritten = pattern.sub(rewrite, text)
+        out.append(fold(rewritten) if rewritten != text else None)
+        rewritten_all = pattern.sub(rewrite, rewritten_all)
+    out.append(fold(rewritten_all) if rewritten_all != text else None)
+    return tuple(out) if any(x is not None for x in out) else None
 
 
 def _letter_mask(word: str) -> int:
@@ -251,7 +269,9 @@ def _letter_mask(word: str) -> int:
     return mask
 
 
-def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
+def _sieve_of(
+    text: str, folded: str, skeleton: str, cls: str, alternates: tuple[str | None, ...] | None
+) -> tuple | None:
     """For a plain Latin word (no translation, not an initial nor a word compared only as spelled, not one of the
     synonyms; the word without an attached article has its own): what app.matching.compare._may_agree reads of it.
     Two words share a key when one of the comparison's special rules may join them (one spelling family up to h/g,
@@ -264,14 +284,8 @@ def _sieve_of(text: str, folded: str, skeleton: str, cls: str) -> tuple | None:
         keys.add(fold(text.replace("gh", "q")))
     if text[0] in _SWAPPED_FIRST:
         keys.add(fold(text[1:]))
-    rewritten_all = text
-    for pattern, rewrite in SPELLING_ALTERNATIONS:
-        rewritten = pattern.sub(rewrite, text)
-        if rewritten != text:
-            keys.add(fold(rewritten).replace("h", "g"))
-        rewritten_all = pattern.sub(rewrite, rewritten_all)
-    if rewritten_all != text:
-        keys.add(fold(rewritten_all).replace("h", "g"))
+    if alternates is not None:
+        keys.update(x.replace("h", "g") for x in alternates if x is not None)
     if len(skeleton) >= 3:
         keys.add(skeleton)
     keys.update(name_symbols(text))
