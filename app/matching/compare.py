@@ -700,8 +700,8 @@ def _acronyms(q_tokens, e_tokens, q_used, e_used, joined):
     """Align an unmatched short word of one organization name with a run of unmatched words of the other whose
     initials spell it. A word gives the acronym its first letter or its first two (TS of TSENTRALNOYE, as the
     Cyrillic Ц is one letter); a stopword may give nothing (DKO: DOM KOMPONENTOV I OBORUDOVANIYA)."""
-    q_taken = set(q_used).union(*(q for q, _, _, _ in joined)) if joined else set(q_used)
-    e_taken = e_used.union(*(e for _, e, _, _ in joined)) if joined else set(e_used)
+    q_taken = set(q_used).union(*(q for q, _, _, _ in joined))
+    e_taken = set(e_used).union(*(e for _, e, _, _ in joined))
     found = []
     for side_a, side_b, taken_a, taken_b, query_side in (
         (q_tokens, e_tokens, q_taken, e_taken, True),
