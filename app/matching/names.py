@@ -111,11 +111,12 @@ PERSON_KINDS = frozenset({"person"})
 NON_PERSON_KINDS = frozenset({"organization", "vessel", "aircraft", "other"})
 
 
-# Long legal-form and generic words by spelling family, to recognize them misspelt (LIMMITED, INVISTMENT; not
-# OTKRITIE, a bank's name, for OTKRYTOE, open).
+# Long legal-form and generic words by spelling family, to recognize them misspelt (LIMMITED, INVISTMENT).
 _LONG_FORM_WORDS = {
     fold(w): w for w in sorted(LEGAL_FORMS | GENERIC_ORG_WORDS | LEGAL_FORM_WORDS) if len(w) >= 5
 }
+# Words of their own that fold as such a word: OTKRITIE / OTKRYTIE (the bank, "opening") folds as OTKRYTOE ("open").
+_NOT_FORM_SPELLINGS = frozenset(WORDS["not_form_spellings"])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -632,7 +633,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
             if cls != "dropped":
                 tokens.append(make_token(word, cls, True, w.letters, gloss=w.gloss, construct=w.construct))
             continue
-        if not abjad and kind_class != "person" and len(word) >= 5:
+        if not abjad and kind_class != "person" and len(word) >= 5 and word not in _NOT_FORM_SPELLINGS:
             # A misspelt legal form or generic word ("LIMMITED", "INVISTMENT", "AKTSEONERNOE") is still that word.
             word = _LONG_FORM_WORDS.get(fold(word), word)
         cls = "title" if w.title and n > 1 else _word_class(word, abjad, kind_class, i, n)

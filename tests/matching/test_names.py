@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.matching.compare import SINGLE_WORD_NAME_CAP, compare_names, token_similarity
-from app.matching.names import FUSE_WITH_PREVIOUS, parse_name
+from app.matching.names import FUSE_WITH_PREVIOUS, WEIGHT, parse_name
 from app.matching.normalize import fold
 
 
@@ -57,6 +57,26 @@ def test_legal_forms_are_dropped_from_organization_names():
     assert texts("TRANSOIL SNG LIMITED COMPANY", "organization") == ["transoil", "sng"]
     # the same word in a person's name stays
     assert texts("Sa Ag Co", "person") == ["sa", "ag", "co"]
+    # short forms rigour's table knows, which its table of every length cannot be trusted with ("IN")
+    assert texts("OIL OF DR CONGO SPRL", "organization") == ["oil", "of", "dr", "congo"]
+    assert texts("CONSTRUTORA NORBERTO ODEBRECHT LTDA", "organization") == [
+        "construtora",
+        "norberto",
+        "odebrecht",
+    ]
+
+
+def test_a_misspelt_legal_form_is_that_form_but_a_word_of_its_own_is_not():
+    classes = {
+        t.text: t.cls for t in parse_name("AKTSEONERNOE OBSHCHESTVO ROSOBORONEXPORT", "organization").tokens
+    }
+    assert classes == {"aktsionernoe": "legal", "obshchestvo": "legal", "rosoboronexport": "word"}
+    # Otkritie, the bank ("opening"), folds as OTKRYTOE ("open", of OTKRYTOE AKTSIONERNOE OBSHCHESTVO)
+    weights = {
+        t.text: t.weight
+        for t in parse_name("BANK OTKRITIE FINANCIAL CORPORATION PJSC", "organization").tokens
+    }
+    assert weights == {"bank": WEIGHT["generic"], "otkritie": 1.0, "financial": 1.0}
 
 
 def test_generic_organization_words_weigh_less_but_stay():
