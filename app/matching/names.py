@@ -104,7 +104,7 @@ WEIGHT = {
 }
 # East Slavic patronymics (Romanovich, Ivanovna, Mykolaiovych): lists and documents give or omit them at will.
 _PATRONYMIC_RE = re.compile(
-    r"^[a-z]{3,}(?:ovich|evich|ovych|evych|ievich|iovych|ovna|evna|ivna|ichna|yevich|yevna)$"
+    r"^[a-z]{3,}(?:ovich|evich|ovych|evych|ievich|iovych|avich|ovna|evna|ivna|avna|ichna|yevich|yevna)$"
 )
 
 PERSON_KINDS = frozenset({"person"})
@@ -581,6 +581,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         if korean is not None:
             # one comparison form across romanization systems; its syllables are no articles ("Il-Gyu")
             words = [replace(w, text=form) for w, form in zip(words, korean, strict=True)]
+    patronymic_at = _patronymic_position(words, comma) if kind_class != "org" else -1
     tokens: list[Token] = []
     hyphenated_at: set[int] = set()  # tokens of plain words followed by a hyphen
     pending_abd = False
@@ -636,7 +637,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         if not abjad and kind_class != "person" and len(word) >= 5 and word not in _NOT_FORM_SPELLINGS:
             # A misspelt legal form or generic word ("LIMMITED", "INVISTMENT", "AKTSEONERNOE") is still that word.
             word = _LONG_FORM_WORDS.get(fold(word), word)
-        cls = "title" if w.title and n > 1 else _word_class(word, abjad, kind_class, i, n)
+        cls = "title" if w.title and n > 1 else _word_class(word, abjad, kind_class, i, n, patronymic_at)
         if cls == "stopword" and len(word) == 1 and i > 0 and words[i - 1].hyphen:
             cls = "word"  # a letter hyphenated to a name is part of it: ISIS-K is not ISIS
         if cls == "dropped":
@@ -683,6 +684,16 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
 SYLLABLE_MAX = 5
 
 
+def _patronymic_position(words: list[_Word], comma: int) -> int:
+    """Where the name's East Slavic patronymic is, or -1. A name of three words or more has at most one, after a
+    given name: never its first word, nor before the comma of "SURNAME, Given Patronymic"; a surname may end alike
+    (RUSAKEVICH, Uladzimir Vasilievich; Vladimir Vasilievich Rusakevich; Roman Arkadyevich ABRAMOVICH)."""
+    if len(words) <= 2:
+        return -1
+    first = comma + 1 if comma >= 0 else 1
+    return next((i for i in range(first, len(words)) if _PATRONYMIC_RE.match(words[i].text)), -1)
+
+
 def _gloss_class(gloss: tuple[str, ...]) -> str:
     """A translated word weighs as its translation does: "front" is a generic word, "Libyan" is not."""
     classes = {_word_class(word, False, "org", 1, 3) for word in gloss}
@@ -712,7 +723,9 @@ def _fuse_abd(head: str, word: str) -> str:
     return head + word
 
 
-def _word_class(word: str, abjad: bool, kind_class: str, position: int, count: int) -> str:
+def _word_class(
+    word: str, abjad: bool, kind_class: str, position: int, count: int, patronymic_at: int = -1
+) -> str:
     if abjad:
         if word in KUNYA:
             return "kunya"
@@ -723,7 +736,7 @@ def _word_class(word: str, abjad: bool, kind_class: str, position: int, count: i
         return "initial" if kind_class != "org" else "stopword"
     if word in CONNECTORS and 0 < position < count - 1:
         return "connector"
-    if kind_class != "org" and count > 2 and _PATRONYMIC_RE.match(word):
+    if patronymic_at == position and _PATRONYMIC_RE.match(word):
         return "patronymic"
     if word in KUNYA and (position < count - 1 or kind_class == "person"):
         return "kunya"  # "AISHA, Abu": a kunya whose name the list has put first is still no name

@@ -253,6 +253,22 @@ def test_omitted_patronymic_costs_less_than_a_different_one():
     assert omitted > 0.85 > different
 
 
+@pytest.mark.parametrize(
+    "written, patronymic",
+    [
+        ("RUSAKEVICH, Uladzimir Vasilievich", "vasilievich"),
+        ("Vladimir Vasilievich Rusakevich", "vasilievich"),
+        ("ABRAMOVICH, Roman Arkadyevich", "arkadyevich"),
+        ("RUSAKEVICH ULADZIMIR VASILIEVICH", "vasilievich"),
+        ("LUKASHENKA, Alyaksandr Ryhoravich", "ryhoravich"),  # Belarusian -avich
+        ("SHUSHKEVICH, Stanislau", None),  # two words: nothing to leave out
+    ],
+)
+def test_a_surname_that_ends_as_a_patronymic_is_the_surname(written, patronymic):
+    found = [t.text for t in parse_name(written, "person").tokens if t.cls == "patronymic"]
+    assert found == ([patronymic] if patronymic else [])
+
+
 def test_the_father_is_not_the_son():
     match = compare_names(
         parse_name("Barzan Ibrahim Hasan al-Tikriti", "person"),

@@ -79,7 +79,8 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Kateryna Ivanova", "6"),
         # Belarusian and Russian forms: one name item in rigour's corpus (Uladzimir/Vladimir); dz and -ou for d
         # and -ov
-        pytest.param("Vladimir Rusakevich", "17", marks=NOT_YET),
+        # ... whose surname ends as a patronymic would (RUSAKEVICH, Uladzimir Vasilievich)
+        ("Vladimir Rusakevich", "17"),
         ("Aliaksandr RADZKOU", "18"),
         ("Ekaterina Ivanova", "6"),  # a word-initial е as ye or e
         # the same surname and first given name, a variant of the other given name
