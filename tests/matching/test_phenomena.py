@@ -37,6 +37,7 @@ PEOPLE = [
     ("16", "CHO'N, Myo'ng-ch'o'l"),
     ("17", "RUSAKEVICH, Uladzimir Vasilievich"),
     ("18", "RADKOV, Aleksandr Mikhailovich"),
+    ("19", "SERDYUKOV, Sergey Anatolevich"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -83,6 +84,7 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Vladimir Rusakevich", "17"),
         ("Aliaksandr RADZKOU", "18"),
         ("Ekaterina Ivanova", "6"),  # a word-initial е as ye or e
+        ("Sergei Serdiukov", "19"),  # ю as iu (Ukrainian) or yu (Russian) after a consonant
         # the same surname and first given name, a variant of the other given name
         ("Mohammad Rida NAQDI", "7"),
         # two parts of a four-part listed name
