@@ -48,6 +48,7 @@ COMPANIES = [
     ("25", "KONTSERN RADIOELEKTRONNYE TEKHNOLOGII"),
     ("26", "KANBAWZA GROUP OF COMPANIES"),
     ("27", "NAUCHNO-PROIZVODSTVENNOE OBYEDINENIE SPETSIALNAYA TEKHNIKA"),
+    ("28", "AKTSIONERNOE OBSHCHESTVO ZAVOD DAGDIZEL"),
 ]
 
 
@@ -124,6 +125,9 @@ def test_person_variants_reach_review(index, query, expected):
         ("Kanbawza Group", "26"),
         # an acronym against the words it abbreviates
         ("NPO SPETSIALNAYA TEKHNIKA", "27"),  # a plural legal form ("companies") weighs as its singular
+        # a Russian word of the name and its translation (zavod: plant, factory)
+        ("JSC DAGDIZEL PLANT", "28"),
+        ("Dagdizel Factory", "28"),
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
