@@ -566,11 +566,12 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
     if kind_class == "org":
         # A legal form written out (AKTSIONERNOE OBSHCHESTVO, JOINT STOCK COMPANY, GESELLSCHAFT MIT BESCHRAENKTER
         # HAFTUNG) becomes the word of its class (jsc, llc, lp...), from rigour's table of organization types in
-        # many languages. Short forms stay with LEGAL_FORMS: rigour's table also holds words like "IN".
+        # many languages. Short forms stay with LEGAL_FORMS: rigour's table also holds words like "IN". The phrases
+        # rigour lacks go first: rigour would take SIRKETI of ANONIM SIRKETI alone.
+        text = _ORG_TYPE_PHRASE_RE.sub(lambda m: _ORG_TYPE_PHRASES[m.group(1).lower()], text)
         for found, code in extract_org_types(text, generic=True):
             if len(found) >= ORG_TYPE_MIN_LENGTH:
                 text = re.sub(rf"(?<!\w){re.escape(found)}(?!\w)", code, text)
-        text = _ORG_TYPE_PHRASE_RE.sub(lambda m: _ORG_TYPE_PHRASES[m.group(1).lower()], text)
     words = _raw_words(text)
     comma = next((i for i, w in enumerate(words) if w.text == ","), -1)
     given_from = 0  # token index where the given names begin

@@ -64,6 +64,16 @@ def test_legal_forms_are_dropped_from_organization_names():
         "norberto",
         "odebrecht",
     ]
+    # a Turkish joint-stock company, which rigour reads as SIRKETI alone
+    name = "ANKA ENERJI URETIM SANAYI VE TICARET ANONIM SIRKETI"
+    assert {t.text: t.cls for t in parse_name(name, "organization").tokens} == {
+        "anka": "word",
+        "enerji": "word",
+        "uretim": "word",
+        "sanaye": "generic",
+        "ve": "stopword",
+        "ticaret": "generic",
+    }
 
 
 def test_a_misspelt_legal_form_is_that_form_but_a_word_of_its_own_is_not():
