@@ -504,6 +504,7 @@ def _kind_class(kind: str | None) -> str:
 
 
 _BRACKETED_RE = re.compile(r"\(([^()]*)\)")
+_ORIGINAL_SCRIPT_RE = re.compile(r"\(\s*original script\s*:\s*", re.IGNORECASE)
 
 
 def name_variants(text: str, parts: bool = True) -> list[str]:
@@ -519,6 +520,8 @@ def name_variants(text: str, parts: bool = True) -> list[str]:
         ]
     if "(" not in text:
         return [text]
+    # The UN writes an alias's original script after it: "Amir Khazmat (original script: Амир Хазмат)".
+    text = _ORIGINAL_SCRIPT_RE.sub("(", text)
     outside = text.replace("(original script)", " ")
     inside: list[str] = []
     while True:  # innermost brackets first

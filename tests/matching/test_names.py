@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.matching.compare import SINGLE_WORD_NAME_CAP, compare_names, token_similarity
-from app.matching.names import FUSE_WITH_PREVIOUS, WEIGHT, parse_name
+from app.matching.names import FUSE_WITH_PREVIOUS, WEIGHT, name_variants, parse_name
 from app.matching.normalize import fold
 
 
@@ -412,8 +412,6 @@ def test_ghassan_is_not_hassan():
 
 
 def test_bracketed_aliases_are_names_of_their_own():
-    from app.matching.names import name_variants
-
     assert name_variants("SEPAH-E QODS (JERUSALEM FORCE)") == [
         "SEPAH-E QODS (JERUSALEM FORCE)",
         "SEPAH-E QODS",
@@ -426,6 +424,12 @@ def test_bracketed_aliases_are_names_of_their_own():
     un = "Hay’at Tahrir al-Sham (HTS) (هيئة تحرير الشام (original script); Assembly for the Liberation of Syria)"
     assert "Assembly for the Liberation of Syria" in name_variants(un)
     assert "هيئة تحرير الشام" in name_variants(un)
+    # the UN's "original script:" is no part of the name
+    assert name_variants("Amir Khazmat (original script: Амир Хазмат)") == [
+        "Amir Khazmat (Амир Хазмат)",
+        "Amir Khazmat",
+        "Амир Хазмат",
+    ]
 
 
 def test_isis_and_isil_are_one_name():
