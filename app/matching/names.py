@@ -135,7 +135,8 @@ _SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
 # not Hamza/Hamda, whose z is a ز), a final h after a vowel, which some write for the ta marbuta and the final
 # vowel and some do not (Salameh/Salame, Fatimah/Fatima), Belarusian dz and a final ou where Russian has d and ov
 # (Dzmitry/Dmitry, Radzkou/Radkov), a y between a consonant and a vowel as i (Serdyukov/Serdiukov: ю is yu in Russian
-# romanizations, iu in Ukraine's; Maryam/Mariam).
+# romanizations, iu in Ukraine's; Maryam/Mariam), a kh as an h (Russian writes х for the Arabic ح as for خ: Akhmed/Ahmed,
+# Khasan/Hasan; Turkish writes h for both: Halid/Khalid).
 SPELLING_ALTERNATIONS = tuple((re.compile(pattern), rewrite) for pattern, rewrite in WORDS["alternations"])
 _SYNONYM_WORDS = frozenset(WORDS["synonyms"])
 
