@@ -136,7 +136,8 @@ _SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
 # vowel and some do not (Salameh/Salame, Fatimah/Fatima), Belarusian dz and a final ou where Russian has d and ov
 # (Dzmitry/Dmitry, Radzkou/Radkov), a y between a consonant and a vowel as i (Serdyukov/Serdiukov: ю is yu in Russian
 # romanizations, iu in Ukraine's; Maryam/Mariam), a kh as an h (Russian writes х for the Arabic ح as for خ: Akhmed/Ahmed,
-# Khasan/Hasan; Turkish writes h for both: Halid/Khalid).
+# Khasan/Hasan; Turkish writes h for both: Halid/Khalid), a Russian feminine -skaya where Ukrainian and Polish have
+# -ska (Radomskaya/Radomska; not the masculine -sky: another person).
 SPELLING_ALTERNATIONS = tuple((re.compile(pattern), rewrite) for pattern, rewrite in WORDS["alternations"])
 _SYNONYM_WORDS = frozenset(WORDS["synonyms"])
 

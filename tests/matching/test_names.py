@@ -279,6 +279,10 @@ def test_a_surname_that_ends_as_a_patronymic_is_the_surname(written, patronymic)
     assert found == ([patronymic] if patronymic else [])
 
 
+def test_a_russian_feminine_surname_is_the_ukrainian_one_but_not_the_masculine():
+    assert sim("RADOMSKA, Olena", "RADOMSKAYA, Olena") > sim("KOVALSKY, Olena", "KOVALSKAYA, Olena") + 0.1
+
+
 def test_the_father_is_not_the_son():
     match = compare_names(
         parse_name("Barzan Ibrahim Hasan al-Tikriti", "person"),
