@@ -13,18 +13,16 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from app.matching.names import (
+from app.matching.names import NON_PERSON_KINDS, PERSON_KINDS, NameForm
+from app.matching.normalize import SWALLOWS_H, fold, letters_before_folding, singular
+from app.matching.tokens import (
     EXACT_ONLY_CLASSES,
     FIRST_LETTER_SWAPS,
-    NON_PERSON_KINDS,
-    PERSON_KINDS,
     WEIGHT,
-    NameForm,
     Token,
     make_token,
     name_symbols,
 )
-from app.matching.normalize import SWALLOWS_H, fold, letters_before_folding, singular
 from app.matching.wordlists import WORDS
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -105,7 +103,7 @@ def _same_word_otherwise(a: str, b: str) -> bool:
 
 def _alternation_agrees(a: Token, b: Token) -> bool:
     """Whether a spelling alternation, or all of them together, makes two words one spelling family
-    (names.SPELLING_ALTERNATIONS: Djordjevic/Dordevic, Yelena/Elena, Rida/Reza, Radzkou/Radkov)."""
+    (tokens.SPELLING_ALTERNATIONS: Djordjevic/Dordevic, Yelena/Elena, Rida/Reza, Radzkou/Radkov)."""
     xa, xb = a.alternates, b.alternates
     if xa is None and xb is None:
         return False
@@ -191,7 +189,7 @@ def _token_similarity(a: Token, b: Token) -> float:
 
 def _may_agree(a: Token, b: Token) -> bool:
     """False only when ``token_similarity(a, b)`` is certainly below MIN_PAIR, told without computing it: most
-    word pairs a search meets share nothing (MUHAMMAD / HASSAN). Either word without a sieve (see names._sieve_of)
+    word pairs a search meets share nothing (MUHAMMAD / HASSAN). Either word without a sieve (see tokens._sieve_of)
     is compared in full. A word with an attached article ("alfayyadh") is compared with and without it (the
     bare word at 0.98, which only lowers): each such pair is sieved."""
     sa = a.sieve

@@ -29,7 +29,8 @@ from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text import metaphone
 
 from app.matching.name_symbols import person_name_spans
-from app.matching.names import WEIGHT, NameForm
+from app.matching.names import NameForm
+from app.matching.tokens import WEIGHT
 
 # The features of one (query name, listed name) pair, in the order the model's weights are stored.
 NAME_FEATURES = (

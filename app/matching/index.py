@@ -1,6 +1,6 @@
 """An in-memory index of listed entries that finds the few names worth scoring for a query.
 
-Every token of every listed name yields blocking keys (see :meth:`app.matching.names.Token.keys`): its exact
+Every token of every listed name yields blocking keys (see :meth:`app.matching.tokens.Token.keys`): its exact
 spelling, its spelling family and its consonant skeleton. Postings map a key to the names that have it. The
 skeleton posting of a token is (nearly) a superset of its other postings, so it is the token's "hit set".
 
@@ -38,7 +38,7 @@ from app.matching.compare import alignment
 from app.matching.features import profile_of
 from app.matching.lookup import open_lookup, write_lookup
 from app.matching.model import model_thresholds
-from app.matching.names import WEIGHT, NameForm, Token, make_token
+from app.matching.names import NameForm
 from app.matching.normalize import fold, singular, skeleton_of
 from app.matching.persist import dump_state, load_state
 from app.matching.query import MatchQuery
@@ -50,6 +50,7 @@ from app.matching.score import (
     evaluate_pair,
     normalize_identifier,
 )
+from app.matching.tokens import WEIGHT, Token, make_token
 
 # Thresholds on the calibrated probability, chosen on the dev split by bench/train_matcher.py and stored with
 # the model (app/matching/data/model.json): a match at best F1; a suggestion for review at the lowest score

@@ -21,8 +21,9 @@ from app.lists.records import Entry
 from app.matching.compare import alignment, compare_names
 from app.matching.features import NAME_FEATURES, NameProfile, measured_with, name_features, profile_of
 from app.matching.model import Model, TreeModel, load_model
-from app.matching.names import NameForm, Token, name_variants, parse_name
+from app.matching.names import NameForm, name_variants, parse_name
 from app.matching.query import MatchQuery
+from app.matching.tokens import Token
 
 # Name-quality factors: a weak alias (OFAC "weak a.k.a.", UN "low quality") is a nickname or a fragment, a former
 # name is still the same entity. The model learns what a weak alias is worth (feature weak_alias); the console

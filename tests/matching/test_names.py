@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.matching.compare import SINGLE_WORD_NAME_CAP, compare_names, token_similarity
-from app.matching.names import FUSE_WITH_PREVIOUS, WEIGHT, name_variants, parse_name
+from app.matching.names import FUSE_WITH_PREVIOUS, name_variants, parse_name
 from app.matching.normalize import fold
+from app.matching.tokens import WEIGHT
 
 
 def sim(query: str, entry: str, query_kind: str | None = None, entry_kind: str = "person") -> float:

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from app.lists.records import Entry, Name
 from app.matching.compare import MIN_PAIR, _may_agree, compare_names, token_similarity
 from app.matching.index import MatchIndex
-from app.matching.names import make_token, parse_name
+from app.matching.names import parse_name
 from app.matching.query import MatchQuery
 from app.matching.score import score
+from app.matching.tokens import make_token
 
 # Words of listed names, and the spellings the comparison's special rules join (plurals, q/gh, first letters
 # swapped, h/g, attached articles, initials, stopwords).
