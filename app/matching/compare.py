@@ -659,13 +659,12 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
                 # Latin writers split a name into short pieces ("Hizb Allah", "Xi Jin Ping"), not long ones; Arabic
                 # script writes compounds as one word (خدايرحيم, KHUDAI RAHIM).
                 continue
-            combined = make_token(
-                a1.text + a2.text,
-                "word",
-                a1.abjad,
-                a1.folded + a2.folded if a1.abjad else None,
-                () if a1.abjad else (a1.text, a2.text),
-            )
+            # Called as the index calls it for the same two words (name_keys, _joined_pairs): make_token's cache
+            # keys on how it is called, and a token the index already made costs a look-up, not a parse.
+            if a1.abjad:
+                combined = make_token(a1.text + a2.text, "word", True, a1.folded + a2.folded)
+            else:
+                combined = make_token(a1.text + a2.text, "word", parts=(a1.text, a2.text))
             best, best_j = 0.0, -1
             for j in free_b:
                 if j in taken_b:
