@@ -398,12 +398,25 @@ def _compare(
         row = cache.get(qt)
         if row is None:
             row = cache[qt] = {}
-        sieved = qt.sieve is not None
+        q_sieve = qt.sieve
+        q_bare = qt.bare
         for j, et in enumerate(e_tokens):
             sim = row.get(et)
             if sim is None:
-                # a pair that cannot reach MIN_PAIR is remembered as 0: no reader of the cache looks below it
-                sim = row[et] = token_similarity(qt, et) if not sieved or _may_agree(qt, et) else 0.0
+                # _may_agree, its first test written out: it runs for every new pair of words a search meets, and
+                # most pairs fail it with no attached article to try again without
+                e_sieve = et.sieve
+                if (
+                    q_sieve is None
+                    or e_sieve is None
+                    or _sieves_agree(q_sieve, e_sieve)
+                    or ((q_bare is not None or et.bare is not None) and _may_agree(qt, et))
+                ):
+                    sim = token_similarity(qt, et)
+                else:
+                    # a pair that cannot reach MIN_PAIR is remembered as 0: no reader of the cache looks below it
+                    sim = 0.0
+                row[et] = sim
             if sim >= MIN_PAIR:
                 candidates.append((sim, i, j))
     if not candidates and not (3 <= len(q_tokens) + len(e_tokens) <= 4):
