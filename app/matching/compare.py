@@ -649,6 +649,7 @@ JOIN_MAX_PIECE = 6
 # MIN_PAIR; the bare word's 0.98 only lowers): nearly every word a joined pair is tried against is far from it.
 JOIN_MIN = 0.85
 _JOIN_GENERAL_MIN = (0.9 + JOIN_MIN) / 2 - 1e-9
+_JOINED = "joined"  # the cache's rows of joined words are keyed (_JOINED, token)
 _JOIN_BOUNDS = (_JOIN_GENERAL_MIN, (_JOIN_GENERAL_MIN - 0.25) / 0.75, (_JOIN_GENERAL_MIN - 0.55) / 0.45)
 
 
@@ -689,19 +690,20 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
             else:
                 combined = make_token(a1.text + a2.text, "word", parts=(a1.text, a2.text))
             best, best_j = 0.0, -1
+            # The joined word's similarities, 0 where certainly below JOIN_MIN (never the word joined): a row of
+            # its own, apart from the rows of single words, which hold every similarity from MIN_PAIR on.
+            row = cache.get((_JOINED, combined))
+            if row is None:
+                row = cache[(_JOINED, combined)] = {}
             for j in free_b:
                 if j in taken_b:
                     continue
-                row = cache.get(combined)
-                if row is None:
-                    row = cache[combined] = {}
-                sim = row.get(side_b[j])
+                word = side_b[j]
+                sim = row.get(word)
                 if sim is None:
-                    if not _may_agree(combined, side_b[j], _JOIN_BOUNDS):
-                        # certainly below JOIN_MIN, so never the word joined (left out of the cache, which holds
-                        # similarities as they are, or 0 below MIN_PAIR)
-                        continue
-                    sim = row[side_b[j]] = token_similarity(combined, side_b[j])
+                    sim = row[word] = (
+                        token_similarity(combined, word) if _may_agree(combined, word, _JOIN_BOUNDS) else 0.0
+                    )
                 if sim > best:
                     best, best_j = sim, j
             if best >= JOIN_MIN:
