@@ -187,16 +187,17 @@ def _token_similarity(a: Token, b: Token) -> float:
     return sim if sim >= 0.5 else 0.0
 
 
-def _may_agree(a: Token, b: Token) -> bool:
+def _may_agree(a: Token, b: Token, bounds: tuple[float, float, float] | None = None) -> bool:
     """False only when ``token_similarity(a, b)`` is certainly below MIN_PAIR, told without computing it: most
     word pairs a search meets share nothing (MUHAMMAD / HASSAN). Either word without a sieve (see tokens._sieve_of)
     is compared in full. A word with an attached article ("alfayyadh") is compared with and without it (the
-    bare word at 0.98, which only lowers): each such pair is sieved."""
+    bare word at 0.98, which only lowers): each such pair is sieved. ``bounds``: those of another minimum than
+    MIN_PAIR (_JOIN_BOUNDS)."""
     sa = a.sieve
     sb = b.sieve
     if sa is None or sb is None:
         return True
-    if _sieves_agree(sa, sb):
+    if _sieves_agree(sa, sb, bounds):
         return True
     if a.bare is None and b.bare is None:
         return False
@@ -204,22 +205,25 @@ def _may_agree(a: Token, b: Token) -> bool:
         for y in (b, b.bare) if b.bare is not None else (b,):
             if x is a and y is b:
                 continue
-            if x.sieve is None or y.sieve is None or _sieves_agree(x.sieve, y.sieve):
+            if x.sieve is None or y.sieve is None or _sieves_agree(x.sieve, y.sieve, bounds):
                 return True
     return False
 
 
-def _sieves_agree(sa: tuple, sb: tuple) -> bool:
+def _sieves_agree(sa: tuple, sb: tuple, bounds: tuple[float, float, float] | None = None) -> bool:
     """Whether two plain Latin words may reach MIN_PAIR in ``_token_similarity``: two words one of its special
     rules may join share a key (same spelling family up to h/g, same singular, q for gh, first letters swapped,
     same skeleton). The other pairs take its general formula, which reaches MIN_PAIR only from a weighted
     similarity of 0.75 (before stretching; the first letter's factor only lowers it). Each normalized edit
     distance in it is at least the length difference, and at least the number of letters one word has that the
-    other lacks, over the longer length: each similarity is bounded from above so."""
+    other lacks, over the longer length: each similarity is bounded from above so. ``bounds``: the weighted
+    similarity to reach and the lowest spelling-family similarity that may (short words, long words); by default
+    those of MIN_PAIR."""
     keys_a, folded_a, not_folded_a, lf_a, text_a, not_text_a, lt_a, skeleton_a, not_skeleton_a, ls_a = sa
     keys_b, folded_b, not_folded_b, lf_b, text_b, not_text_b, lt_b, skeleton_b, not_skeleton_b, ls_b = sb
     if not keys_a.isdisjoint(keys_b):
         return True
+    general_min, short_f_min, long_f_min = _PAIR_BOUNDS if bounds is None else bounds
     # the lower bound of the spelling families' edit distance: letters one lacks, length difference (the same bound
     # is written out below for the words as written and their skeletons rather than called: this runs for every
     # word pair a search weighs, where a call costs more than the bound)
@@ -235,7 +239,7 @@ def _sieves_agree(sa: tuple, sb: tuple) -> bool:
     f = 1.0 - d / (lf_a if lf_a > lf_b else lf_b)
     short = ls_a < 3 or ls_b < 3
     # with the other similarities at 1 at most: 0.75 f + 0.25 < 0.75, or 0.45 f + 0.15 + 0.4 < 0.75
-    if f < (_SHORT_F_MIN if short else _LONG_F_MIN):
+    if f < (short_f_min if short else long_f_min):
         return False
     d = (text_a & not_text_b).bit_count()
     x = (text_b & not_text_a).bit_count()
@@ -248,7 +252,7 @@ def _sieves_agree(sa: tuple, sb: tuple) -> bool:
         d = -x
     t = 1.0 - d / (lt_a if lt_a > lt_b else lt_b)
     if short:
-        return 0.75 * f + 0.25 * t >= _GENERAL_MIN
+        return 0.75 * f + 0.25 * t >= general_min
     d = (skeleton_a & not_skeleton_b).bit_count()
     x = (skeleton_b & not_skeleton_a).bit_count()
     if x > d:
@@ -259,7 +263,7 @@ def _sieves_agree(sa: tuple, sb: tuple) -> bool:
     elif -x > d:
         d = -x
     s = 1.0 - d / (ls_a if ls_a > ls_b else ls_b)
-    return 0.45 * f + 0.15 * t + 0.4 * s >= _GENERAL_MIN
+    return 0.45 * f + 0.15 * t + 0.4 * s >= general_min
 
 
 _OUTLINE_MATCH = (0.0, 0.8, 0.9, 0.93)
@@ -332,6 +336,7 @@ MIN_PAIR = 0.6
 _GENERAL_MIN = (0.9 + MIN_PAIR) / 2 - 1e-9
 _SHORT_F_MIN = (_GENERAL_MIN - 0.25) / 0.75
 _LONG_F_MIN = (_GENERAL_MIN - 0.55) / 0.45
+_PAIR_BOUNDS = (_GENERAL_MIN, _SHORT_F_MIN, _LONG_F_MIN)
 # A name that agrees on a single informative word out of several scores at most this.
 SINGLE_WORD_CAP = 0.62
 # A person's name of a single informative word, against another such name, scores at most this.
@@ -396,12 +401,25 @@ def _compare(
         row = cache.get(qt)
         if row is None:
             row = cache[qt] = {}
-        sieved = qt.sieve is not None
+        q_sieve = qt.sieve
+        q_bare = qt.bare
         for j, et in enumerate(e_tokens):
             sim = row.get(et)
             if sim is None:
-                # a pair that cannot reach MIN_PAIR is remembered as 0: no reader of the cache looks below it
-                sim = row[et] = token_similarity(qt, et) if not sieved or _may_agree(qt, et) else 0.0
+                # _may_agree, its first test written out: it runs for every new pair of words a search meets, and
+                # most pairs fail it with no attached article to try again without
+                e_sieve = et.sieve
+                if (
+                    q_sieve is None
+                    or e_sieve is None
+                    or _sieves_agree(q_sieve, e_sieve)
+                    or ((q_bare is not None or et.bare is not None) and _may_agree(qt, et))
+                ):
+                    sim = token_similarity(qt, et)
+                else:
+                    # a pair that cannot reach MIN_PAIR is remembered as 0: no reader of the cache looks below it
+                    sim = 0.0
+                row[et] = sim
             if sim >= MIN_PAIR:
                 candidates.append((sim, i, j))
     if not candidates and not (3 <= len(q_tokens) + len(e_tokens) <= 4):
@@ -625,6 +643,12 @@ def _lead_shifted(query: NameForm, entry: NameForm, q_used: dict[int, tuple[int,
 # Two words join when one of them has at most this many letters: a Chinese syllable written apart or together
 # (CHANG GUANG / CHANGGUANG), a short word run into the next (DESIGN AND DEVELOPMENT / DESIGNANDDEVELOPMENT).
 JOIN_MAX_PIECE = 6
+# Two words join one of the other side from this similarity on. _may_agree's bounds for it (as _PAIR_BOUNDS for
+# MIN_PAIR; the bare word's 0.98 only lowers): nearly every word a joined pair is tried against is far from it.
+JOIN_MIN = 0.85
+_JOIN_GENERAL_MIN = (0.9 + JOIN_MIN) / 2 - 1e-9
+_JOINED = "joined"  # the cache's rows of joined words are keyed (_JOINED, token)
+_JOIN_BOUNDS = (_JOIN_GENERAL_MIN, (_JOIN_GENERAL_MIN - 0.25) / 0.75, (_JOIN_GENERAL_MIN - 0.55) / 0.45)
 
 
 def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
@@ -657,28 +681,30 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
                 # Latin writers split a name into short pieces ("Hizb Allah", "Xi Jin Ping"), not long ones; Arabic
                 # script writes compounds as one word (خدايرحيم, KHUDAI RAHIM).
                 continue
-            combined = make_token(
-                a1.text + a2.text,
-                "word",
-                a1.abjad,
-                a1.folded + a2.folded if a1.abjad else None,
-                () if a1.abjad else (a1.text, a2.text),
-            )
+            # Called as the index calls it for the same two words (name_keys, _joined_pairs): make_token's cache
+            # keys on how it is called, and a token the index already made costs a look-up, not a parse.
+            if a1.abjad:
+                combined = make_token(a1.text + a2.text, "word", True, a1.folded + a2.folded)
+            else:
+                combined = make_token(a1.text + a2.text, "word", parts=(a1.text, a2.text))
             best, best_j = 0.0, -1
+            # The joined word's similarities, 0 where certainly below JOIN_MIN (never the word joined): a row of
+            # its own, apart from the rows of single words, which hold every similarity from MIN_PAIR on.
+            row = cache.get((_JOINED, combined))
+            if row is None:
+                row = cache[(_JOINED, combined)] = {}
             for j in free_b:
                 if j in taken_b:
                     continue
-                row = cache.get(combined)
-                if row is None:
-                    row = cache[combined] = {}
-                sim = row.get(side_b[j])
+                word = side_b[j]
+                sim = row.get(word)
                 if sim is None:
-                    sim = row[side_b[j]] = (
-                        token_similarity(combined, side_b[j]) if _may_agree(combined, side_b[j]) else 0.0
+                    sim = row[word] = (
+                        token_similarity(combined, word) if _may_agree(combined, word, _JOIN_BOUNDS) else 0.0
                     )
                 if sim > best:
                     best, best_j = sim, j
-            if best >= 0.85:
+            if best >= JOIN_MIN:
                 taken_a.update((i1, i2))
                 taken_b.add(best_j)
                 if query_side:

@@ -635,11 +635,21 @@ def _candidate_names(
         the names looked at each of whose informative words a query word finds (all such among those returned)."""
         groups: list[tuple[float, int, set[int]]] = [(0.0, 0, nids)]  # (sum, query words finding them, names)
         for rarity, exact_rarity, hits, exact, near in info:
+            # The word's three ways of finding a name, among these names once: each group (a part of nids) is then
+            # split by intersections with these smaller sets, and a group the word finds none of is kept as it is.
+            by_exact = nids & exact
+            by_hits = (nids & hits) - by_exact
+            by_near = (nids & near).difference(hits, exact) if near else near
+            found_any = by_exact.union(by_hits, by_near)
             split: list[tuple[float, int, set[int]]] = []
-            for value, count, members in groups:
-                found = members & exact
-                rest = (members & hits) - found
-                further = (members & near) - hits - exact if near else near
+            for group in groups:
+                value, count, members = group
+                if members.isdisjoint(found_any):
+                    split.append(group)
+                    continue
+                found = members & by_exact
+                rest = members & by_hits
+                further = members & by_near
                 if found:
                     split.append((value + exact_rarity, count + 1, found))
                 if rest:
@@ -647,7 +657,7 @@ def _candidate_names(
                 if further:
                     split.append((value + 0.5 * rarity, count + 1, further))
                 if len(found) + len(rest) + len(further) < len(members):
-                    split.append((value, count, members.difference(found, rest, further)))
+                    split.append((value, count, members - found_any))
             groups = split
         groups.sort(key=_GROUP_SUM, reverse=True)
         out: list[tuple[float, int]] = []

@@ -30,6 +30,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,8 @@ class Model(_Calibrated):
 
     def select(self, name_values: tuple[float, ...] | list[float]) -> float:
         """How good a pair of names looks, to choose an entry's name by (not a probability)."""
-        return sum(w * x for w, x in zip(self.selection, name_values, strict=False))
+        # the same products added in the same order as a generator would, iterated in C (run for every pair of names)
+        return sum(map(mul, self.selection, name_values))
 
     def contributions(self, values: tuple[float, ...] | list[float]) -> list[float]:
         """What each feature adds to the log-odds from the reference point: exactly, by Shapley values (a
@@ -375,7 +377,8 @@ class TreeModel(_Calibrated):
 
     def select(self, name_values: tuple[float, ...] | list[float]) -> float:
         """How good a pair of names looks, to choose an entry's name by (not a probability)."""
-        return sum(w * x for w, x in zip(self.selection, name_values, strict=False))
+        # the same products added in the same order as a generator would, iterated in C (run for every pair of names)
+        return sum(map(mul, self.selection, name_values))
 
     def contributions(self, values: tuple[float, ...] | list[float]) -> list[float]:
         """What each feature adds to the calibrated log-odds: along each tree's path, the change of value at every

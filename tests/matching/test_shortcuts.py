@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.lists.records import Entry, Name
-from app.matching.compare import MIN_PAIR, _may_agree, compare_names, token_similarity
+from app.matching.compare import (
+    _JOIN_BOUNDS,
+    JOIN_MIN,
+    MIN_PAIR,
+    _may_agree,
+    compare_names,
+    token_similarity,
+)
 from app.matching.index import MatchIndex
 from app.matching.names import parse_name
 from app.matching.query import MatchQuery
@@ -77,6 +84,39 @@ def test_the_sieve_drops_no_pair_that_aligns(word, listed):
                 assert token_similarity(a, b) < MIN_PAIR
             if not _may_agree(b, a):
                 assert token_similarity(b, a) < MIN_PAIR
+
+
+def _joined(words: list[str]):
+    """Two words written as one, as compare._join_unmatched makes them."""
+    return [make_token(a + b, "word", parts=(a, b)) for a, b in zip(words, words[1:], strict=False)]
+
+
+def test_the_join_sieve_drops_only_pairs_below_join_min():
+    rng = random.Random(13)
+    words = WORDS + [_respell(w, rng) for w in WORDS for _ in range(2)]
+    tokens = list({id(t): t for t in _tokens(words)}.values())
+    # the joined pairs of the word list, and those of words that, joined, spell a listed word ("hizb" "allah")
+    pieces = ["hizb", "allah", "xi", "jin", "ping", "mir", "ahmad", "abdul", "rahman", "kim", "jong", "un"]
+    joined = list({id(t): t for t in _joined(words) + _joined(pieces)}.values())
+    # and the joined words misspelt, which only the general formula brings near
+    tokens += _tokens([_respell(t.text, rng) for t in joined for _ in range(2)])
+    dropped = 0
+    for a in joined:
+        for b in tokens:
+            if not _may_agree(a, b, _JOIN_BOUNDS):
+                dropped += 1
+                assert token_similarity(a, b) < JOIN_MIN, (a.text, b.text)
+    assert dropped > len(joined) * len(tokens) / 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcdeghijklmnoqrstuwyz", min_size=1, max_size=6), st.sampled_from(WORDS))
+def test_the_join_sieve_drops_no_pair_that_joins(piece, listed):
+    rng = random.Random(piece)
+    for a in _joined([piece, listed]) + _joined([listed, piece]) + _joined([listed[:3], listed[3:] or piece]):
+        for b in _tokens([listed, _respell(listed, rng), piece + listed]):
+            if not _may_agree(a, b, _JOIN_BOUNDS):
+                assert token_similarity(a, b) < JOIN_MIN, (a.text, b.text)
 
 
 def _entry(list_id: str, *names: str, kind: str = "person") -> Entry:
