@@ -202,6 +202,9 @@ def _sieve_of(
     if cls == "initial" or cls in EXACT_ONLY_CLASSES or text in _SYNONYM_WORDS or not folded:
         return None
     keys = {folded.replace("h", "g"), singular(text)}
+    # a word joined from two (folded piece by piece) is also its whole spelling's family, which the other word's
+    # spelling alternations are compared with (compare._alternation_agrees)
+    keys.add(fold(text).replace("h", "g"))
     if "gh" in text or "q" in text:
         keys.add(fold(text.replace("gh", "q")))
     if text[0] in _SWAPPED_FIRST:

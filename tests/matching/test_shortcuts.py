@@ -109,6 +109,13 @@ def test_the_join_sieve_drops_only_pairs_below_join_min():
     assert dropped > len(joined) * len(tokens) / 2
 
 
+def test_a_joined_word_meets_the_other_words_alternations_by_its_whole_spelling():
+    # SAEED|D folds piece by piece to "sadd", whole to "sad"; SYEED's y-as-i alternation is "sad" (hypothesis's find)
+    joined, other = make_token("saeedd", "word", parts=("saeed", "d")), make_token("syeed")
+    assert token_similarity(joined, other) >= JOIN_MIN
+    assert _may_agree(joined, other, _JOIN_BOUNDS)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="abcdeghijklmnoqrstuwyz", min_size=1, max_size=6), st.sampled_from(WORDS))
 def test_the_join_sieve_drops_no_pair_that_joins(piece, listed):
