@@ -197,8 +197,10 @@ _ALWAYS_MEASURED = frozenset(
 )
 
 
+@cache
 def measured_with(wanted: frozenset[int]) -> frozenset[int]:
-    """The name features :func:`name_features` measures when these are wanted."""
+    """The name features :func:`name_features` measures when these are wanted (remembered: a search asks for
+    the model's selection with every entry it shortlists, and the model compiles its ceiling per answer)."""
     both = {_WEAKEST, _MEAN}
     return _ALWAYS_MEASURED | wanted | (both if wanted & both else frozenset())
 

@@ -19,8 +19,9 @@ score's log-odds, so an explanation says what each feature added or took away.
 The trees (``"kind": "trees"``, :class:`TreeModel`, same interface; the pair of names is chosen by ``selection``
 as above, its weights held at zero or more on the name similarities): its trees over the name features are walked
 in plain Python, and each feature is credited with what the nodes splitting on it changed along the path taken
-(Saabas attribution, exact in log-odds: the path of a tree goes from its root value to its leaf). The record features (birth date, nationality, kind) are weighed
-linearly beside the trees, so what such a fact adds is measured from "not known" (0), as above.
+(Saabas attribution, exact in log-odds: the path of a tree goes from its root value to its leaf). The record
+features (birth date, nationality, kind) are weighed linearly beside the trees, so what such a fact adds is
+measured from "not known" (0), as above.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ class _Calibrated:
     __slots__ = ()
     features: tuple[str, ...]
     baseline: float
+    selection: tuple[float, ...]
+
+    def select(self, name_values: tuple[float, ...] | list[float]) -> float:
+        """How good a pair of names looks, to choose an entry's name by (not a probability)."""
+        # the same products added in the same order as a generator would, iterated in C (run for every pair of names)
+        return sum(map(mul, self.selection, name_values))
 
     def contributions(self, values: tuple[float, ...] | list[float]) -> list[float]:
         raise NotImplementedError
@@ -121,11 +128,6 @@ class Model(_Calibrated):
             auto_link_threshold=float(thresholds["auto_link"]),
             meta={k: v for k, v in data.items() if k not in ("weights", "means", "scales", "terms")},
         )
-
-    def select(self, name_values: tuple[float, ...] | list[float]) -> float:
-        """How good a pair of names looks, to choose an entry's name by (not a probability)."""
-        # the same products added in the same order as a generator would, iterated in C (run for every pair of names)
-        return sum(map(mul, self.selection, name_values))
 
     def contributions(self, values: tuple[float, ...] | list[float]) -> list[float]:
         """What each feature adds to the log-odds from the reference point: exactly, by Shapley values (a
@@ -374,11 +376,6 @@ class TreeModel(_Calibrated):
             leaves=_compiled_sum(name_trees),
             credits=_compiled_credits(name_trees),
         )
-
-    def select(self, name_values: tuple[float, ...] | list[float]) -> float:
-        """How good a pair of names looks, to choose an entry's name by (not a probability)."""
-        # the same products added in the same order as a generator would, iterated in C (run for every pair of names)
-        return sum(map(mul, self.selection, name_values))
 
     def contributions(self, values: tuple[float, ...] | list[float]) -> list[float]:
         """What each feature adds to the calibrated log-odds: along each tree's path, the change of value at every

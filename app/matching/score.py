@@ -19,14 +19,7 @@ from typing import Any
 
 from app.lists.records import Entry
 from app.matching.compare import alignment, compare_names
-from app.matching.features import (
-    NAME_FEATURES,
-    RECORD_FEATURES,
-    NameProfile,
-    measured_with,
-    name_features,
-    profile_of,
-)
+from app.matching.features import NAME_FEATURES, NameProfile, measured_with, name_features, profile_of
 from app.matching.model import Model, TreeModel, load_model
 from app.matching.names import NameForm, name_variants, parse_name
 from app.matching.query import MatchQuery
@@ -213,37 +206,15 @@ def evaluate_at_least(
     model = load_model()
     pair = _chosen_pair(query_forms, names, cache, rare, model, query_profiles)
     if pair is not None and threshold > 0.0 and not (query.identifiers and entry.identifiers):
-        ceiling = _search_ceiling(model)
+        ceiling = model.name_ceiling(measured_with(model.selected))
         if ceiling is not None:
-            # a query giving no birth date, nationality nor kind has no record facts, whatever the entry's
-            record = (
-                record_features(query, entry, [], [])
-                if query.birth_dates or query.nationalities or query.kind
-                else _NO_RECORD
-            )
-            facts = model.record_log_odds(record)
+            facts = model.record_log_odds(record_features(query, entry, [], []))
             # as _cap_record_facts caps them
             facts = min(max(facts, RECORD_FACTS_MIN), RECORD_FACTS_MAX)
             if model.probability(ceiling(pair.values) + facts) < threshold - CEILING_MARGIN:
                 return None
     pair = _measured_in_full(pair, names, model, query_profiles)
     return pair, evaluate_pair(query, query_forms, entry, names, pair, cache, explain=False, rare=rare)
-
-
-_NO_RECORD = (0.0,) * len(RECORD_FEATURES)  # record_features of a query that gives no fact
-
-
-def _search_ceiling(model: Model | TreeModel) -> Callable[[Sequence[float]], float] | None:
-    """``model.name_ceiling`` of the features a pair is chosen by, looked up once per model (it is asked for every
-    entry a search shortlists)."""
-    found = _SEARCH_CEILINGS.get(id(model))
-    if found is None or found[0] is not model:
-        found = _SEARCH_CEILINGS[id(model)] = (model, model.name_ceiling(measured_with(model.selected)))
-    return found[1]
-
-
-# By the model's id, the model kept beside its ceiling so that its id stays its own.
-_SEARCH_CEILINGS: dict[int, tuple[Model | TreeModel, Callable[[Sequence[float]], float] | None]] = {}
 
 
 def evaluate(
