@@ -59,7 +59,6 @@ from app.matching.features import (  # noqa: E402
     NAME_FEATURES,
     WORD_FREQUENCY_FILE,
     name_features,
-    name_features_after,
     profile_of,
 )
 from app.matching.index import MatchIndex  # noqa: E402
@@ -86,9 +85,6 @@ class Row:
     record: np.ndarray  # (record features,)
     label: int
     same_source: bool  # the entry is of the answer's source (a wrong one counts as a false positive)
-    # (query profile, listed profile) per pair, in the order of ``pairs``: new name features can be computed from
-    # cached rows without building them again
-    profiles: list = field(default_factory=list)
 
 
 @dataclass
@@ -124,7 +120,7 @@ def build_rows(data: EvalData, indexes: dict[str, MatchIndex]) -> list[QueryRows
             for _, key, entry, names in short.items:
                 if key in q.namesakes:
                     continue
-                pairs, profiles = [], []
+                pairs = []
                 for q_form, q_profile in zip(short.forms, q_profiles, strict=True):
                     for ei, e_form in enumerate(names.forms):
                         alignment = compare_names(
@@ -132,10 +128,13 @@ def build_rows(data: EvalData, indexes: dict[str, MatchIndex]) -> list[QueryRows
                         ).similarity
                         pairs.append(
                             name_features(
-                                q_profile, names.profiles[ei], alignment, names.labels[ei] == "weak"
+                                q_profile,
+                                names.profiles[ei],
+                                alignment,
+                                names.labels[ei] == "weak",
+                                word_pairs=short.cache,
                             )
                         )
-                        profiles.append((q_profile, names.profiles[ei]))
                 if not pairs:
                     continue
                 record = record_features(query, entry, [], [])
@@ -147,7 +146,6 @@ def build_rows(data: EvalData, indexes: dict[str, MatchIndex]) -> list[QueryRows
                         np.array(record),
                         label,
                         expected_source is None or key[0] == expected_source,
-                        profiles,
                     )
                 )
             out.append(qr)
@@ -498,8 +496,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.rows_cache:
             args.rows_cache.write_bytes(pickle.dumps((train, dev)))
     print(f"rows built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    complete_name_features(train + dev)
-    print(f"rows completed in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     for name, part in (("train", train), ("dev", dev)):
         pos = [qr for qr in part if qr.positive and not qr.with_attrs]
         kept = sum(1 for qr in pos if qr.retrieved)
@@ -604,19 +600,6 @@ def write_word_frequency(path: Path, corpus) -> None:
     kept = {w: n for w, n in sorted(names_with_word.items()) if n >= FREQUENCY_FLOOR}
     out = {"names": len(seen), "floor": FREQUENCY_FLOOR, "names_with_word": kept}
     path.write_text(json.dumps(out, separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def complete_name_features(queries: list[QueryRows]) -> None:
-    """Rows cached before a name feature was added get its values from the pairs' profiles (in place)."""
-    for qr in queries:
-        for row in qr.rows:
-            if row.pairs.shape[1] < N_NAME:
-                row.pairs = np.array(
-                    [
-                        (*old, *name_features_after(q, e, row.pairs.shape[1]))
-                        for old, (q, e) in zip(row.pairs.tolist(), row.profiles, strict=True)
-                    ]
-                )
 
 
 def train_and_report(train, dev, keep, trees: TreeSettings | None = None):

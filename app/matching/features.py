@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from rigour.text import metaphone
 
 from app.matching.name_symbols import person_name_spans
 from app.matching.names import NameForm
-from app.matching.tokens import WEIGHT
+from app.matching.tokens import WEIGHT, Token
 
 # The features of one (query name, listed name) pair, in the order the model's weights are stored.
 NAME_FEATURES = (
@@ -70,6 +70,8 @@ class NameProfile:
     """One name, reduced to what the pair features read (plain data: the index pickles it)."""
 
     words: str  # the words that carry identity, as written (normalized), space-separated
+    # those words' tokens: the keys of a search's word-pair similarities (compared by identity, so not in ==)
+    tokens: tuple[Token, ...] = field(compare=False)
     folded: tuple[str, ...]  # their spelling families
     outlines: tuple[str, ...]  # their consonant outlines (what a word read from Arabic script is compared by)
     sorted_folded: str  # the spelling families sorted and joined
@@ -127,6 +129,7 @@ def profile_of(form: NameForm) -> NameProfile:
     outlines = tuple(t.coarse for t in heavy)
     return NameProfile(
         words=" ".join(t.text for t in heavy),
+        tokens=tuple(heavy),
         folded=folded,
         outlines=outlines,
         sorted_folded=" ".join(sorted(folded)),
@@ -211,11 +214,13 @@ def name_features(
     alignment: float,
     weak: bool,
     wanted: frozenset[int] = _ALL_NAME_FEATURES,
+    word_pairs: dict | None = None,
 ) -> tuple[float, ...]:
-    """The values of :data:`NAME_FEATURES` for one pair; ``alignment`` is compare_names' similarity. Only the
-    features whose indexes are ``wanted`` are measured (and those measured with them: the weakest word and the
-    mean are measured together), the others read 0.0: choosing an entry's name by a selection that weighs some
-    features not at all, a search measures those for the chosen pair alone."""
+    """The values of :data:`NAME_FEATURES` for one pair; ``alignment`` is compare_names' similarity and
+    ``word_pairs`` the word-pair similarities it found (its cache: {query token: {listed token: similarity}}).
+    Only the features whose indexes are ``wanted`` are measured (and those measured with them: the weakest word
+    and the mean are measured together), the others read 0.0: choosing an entry's name by a selection that weighs
+    some features not at all, a search measures those for the chosen pair alone."""
     if query.org_classes and listed.org_classes:
         org_class = 1.0 if query.org_classes & listed.org_classes else -1.0
     else:
@@ -242,7 +247,7 @@ def name_features(
         1.0 if min(query.word_count, listed.word_count) <= 1 else 0.0,
         1.0 if weak else 0.0,
         1.0 if query.abjad != listed.abjad else 0.0,
-        matched_rarity(query, listed) if _MATCHED_RARITY in wanted else 0.0,
+        matched_rarity(query, listed, word_pairs) if _MATCHED_RARITY in wanted else 0.0,
     )
 
 
@@ -266,12 +271,14 @@ def word_rarity(folded: str) -> float:
     return math.log(names / (1 + with_word.get(folded, 0))) / math.log(names)
 
 
-def matched_rarity(query: NameProfile, listed: NameProfile) -> float:
+def matched_rarity(query: NameProfile, listed: NameProfile, word_pairs: dict | None = None) -> float:
     """How much the listed words the query has tell, together: the sum of their rarities (at most 3). A listed
-    word the query has is one with a like there: a close spelling (Jaro-Winkler at least WORD_ALIKE), or the same
-    consonant outline, a leading letter aside (OLEKSANDR / ALEKSANDR, KATERYNA / YEKATERINA). Other measures of
-    the words either side lacks (their share, their rarity, numbers that differ) were tried beside it and added
-    nothing on dev (bench/README.md, "Boosted trees and word coverage")."""
+    word the query has is one with a like there: a close spelling (Jaro-Winkler at least WORD_ALIKE), the same
+    consonant outline, a leading letter aside (OLEKSANDR / ALEKSANDR, KATERYNA / YEKATERINA), or a word the
+    name comparison found alike (``word_pairs``, its similarities: AL-GHAYSI / AL-QAYSI by a spelling rule,
+    NUSRAH / النصرة through the glossary). Other measures of the words either side lacks (their share, their
+    rarity, numbers that differ) were tried beside it and added nothing on dev (bench/README.md, "Boosted trees
+    and word coverage")."""
     if query.abjad or listed.abjad:
         q_words, l_words = query.outlines, listed.outlines
     else:
@@ -279,24 +286,16 @@ def matched_rarity(query: NameProfile, listed: NameProfile) -> float:
     if not q_words or not l_words:
         return 0.0
     keys = query.outline_keys
+    rows = [word_pairs[t] for t in query.tokens if t in word_pairs] if word_pairs else []
     total = 0.0
-    for word, outline, rarity in zip(l_words, listed.outlines, listed.rarities, strict=True):
+    for token, word, outline, rarity in zip(
+        listed.tokens, l_words, listed.outlines, listed.rarities, strict=True
+    ):
         # (no score_cutoff: rapidfuzz's cut-off rounds differently at the boundary, and 0.8500000000000001 counts)
-        if (len(outline) >= 3 and (outline in keys or outline[1:] in keys)) or extractOne(
-            word, q_words, scorer=JaroWinkler.similarity
-        )[1] >= WORD_ALIKE:
+        if (
+            (len(outline) >= 3 and (outline in keys or outline[1:] in keys))
+            or extractOne(word, q_words, scorer=JaroWinkler.similarity)[1] >= WORD_ALIKE
+            or any(row.get(token, 0.0) >= WORD_ALIKE for row in rows)
+        ):
             total += rarity
     return min(total, 3.0)
-
-
-# The name features the profiles alone give, for rows bench/train_matcher.py cached before they were added.
-PROFILE_FEATURES = {"matched_rarity": matched_rarity}
-
-
-def name_features_after(query: NameProfile, listed: NameProfile, start: int) -> tuple[float, ...]:
-    """The name features from index ``start`` on, for rows built before they were added (``bench/train_matcher.py``);
-    only those of :data:`PROFILE_FEATURES` can be computed so."""
-    missing = [f for f in NAME_FEATURES[start:] if f not in PROFILE_FEATURES]
-    if missing:
-        raise ValueError(f"name features {missing} need the alignment: build the rows again")
-    return tuple(PROFILE_FEATURES[f](query, listed) for f in NAME_FEATURES[start:])

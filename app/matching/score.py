@@ -143,7 +143,7 @@ def best_name(
     if query_profiles is None:
         query_profiles = [profile_of(f) for f in query_forms]
     best = _chosen_pair(query_forms, names, cache, rare, model, query_profiles)
-    return _measured_in_full(best, names, model, query_profiles)
+    return _measured_in_full(best, names, model, query_profiles, cache)
 
 
 def _chosen_pair(
@@ -165,7 +165,7 @@ def _chosen_pair(
         q_profile = query_profiles[qi]
         for ei, e_form in enumerate(names.forms):
             aligned = alignment(q_form, e_form, cache, rare)
-            values = name_features(q_profile, profiles[ei], aligned, labels[ei] == "weak", wanted)
+            values = name_features(q_profile, profiles[ei], aligned, labels[ei] == "weak", wanted, cache)
             z = select(values)
             if best is None or z > best.selection:
                 best = NamePair(values, z, qi, ei)
@@ -173,13 +173,20 @@ def _chosen_pair(
 
 
 def _measured_in_full(
-    pair: NamePair | None, names: EntryNames, model: Model | TreeModel, query_profiles: Sequence[NameProfile]
+    pair: NamePair | None,
+    names: EntryNames,
+    model: Model | TreeModel,
+    query_profiles: Sequence[NameProfile],
+    cache: dict,
 ) -> NamePair | None:
-    """The chosen pair with every name feature measured."""
+    """The chosen pair with every name feature measured (``cache``: the word-pair similarities it was aligned
+    by)."""
     if pair is not None and len(model.selected) < len(NAME_FEATURES):
         qi, ei = pair.query_index, pair.entry_index
         weak = names.labels[ei] == "weak"
-        pair.values = name_features(query_profiles[qi], names.profiles[ei], pair.values[0], weak)
+        pair.values = name_features(
+            query_profiles[qi], names.profiles[ei], pair.values[0], weak, word_pairs=cache
+        )
     return pair
 
 
@@ -213,7 +220,7 @@ def evaluate_at_least(
             facts = min(max(facts, RECORD_FACTS_MIN), RECORD_FACTS_MAX)
             if model.probability(ceiling(pair.values) + facts) < threshold - CEILING_MARGIN:
                 return None
-    pair = _measured_in_full(pair, names, model, query_profiles)
+    pair = _measured_in_full(pair, names, model, query_profiles, cache)
     return pair, evaluate_pair(query, query_forms, entry, names, pair, cache, explain=False, rare=rare)
 
 

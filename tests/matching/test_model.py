@@ -9,7 +9,15 @@ import random
 import pytest
 
 from app.config import Settings
-from app.matching.features import FEATURES, NAME_FEATURES, measured_with, name_features, profile_of
+from app.matching.compare import compare_names
+from app.matching.features import (
+    FEATURES,
+    NAME_FEATURES,
+    matched_rarity,
+    measured_with,
+    name_features,
+    profile_of,
+)
 from app.matching.index import AUTO_LINK_THRESHOLD, DEFAULT_THRESHOLD, REVIEW_THRESHOLD, MatchIndex
 from app.matching.model import (
     MODEL_FILE,
@@ -86,6 +94,20 @@ def test_name_profiles_and_the_index_state_pickle():
     index = MatchIndex([("x", make_entry("1", "IVANOVA, Yekaterina"))])
     state = pickle.loads(pickle.dumps(index._state))
     assert state.slots[0].names.profiles[0].symbols  # rigour's name symbols (Yekaterina = Kateryna) are kept
+
+
+def test_matched_rarity_counts_the_words_the_comparison_joined():
+    """AL-GHAYSI and AL-QAYSI are one name to the comparison (q for gh) but neither close in spelling nor of one
+    outline: the rarity of the listed words the query has must count QAYSI once the comparison's word pairs are
+    given, as a search gives them."""
+    query = parse_name("AL-GHAYSI, Nayif", "person")
+    listed = parse_name("AL-QAYSI, Nayif Salih Salim", "person")
+    q, e = profile_of(query), profile_of(listed)
+    word_pairs: dict = {}
+    compare_names(query, listed, word_pairs, explain=False)
+    qaysi = e.rarities[e.words.split().index("qaysi")]
+    assert qaysi > 0.5
+    assert matched_rarity(q, e, word_pairs) == pytest.approx(matched_rarity(q, e) + qaysi)
 
 
 def _tree_model_file() -> dict:
