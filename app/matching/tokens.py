@@ -55,8 +55,9 @@ _SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
 # (Dzmitry/Dmitry, Radzkou/Radkov), a y between a consonant and a vowel as i (Serdyukov/Serdiukov: ю is yu in Russian
 # romanizations, iu in Ukraine's; Maryam/Mariam), a kh as an h (Russian writes х for the Arabic ح as for خ: Akhmed/Ahmed,
 # Khasan/Hasan; Turkish writes h for both: Halid/Khalid), a Russian feminine -skaya where Ukrainian and Polish have
-# -ska (Radomskaya/Radomska; not the masculine -sky: another person), the Arabic ي or ئ between an a and an i or e
-# written y or left out (نايف Nayif/Naif, فائز Fayez/Faiz, قائد Qayed/Qaid).
+# -ska (Radomskaya/Radomska; not the masculine -sky: another person), the Arabic ي or ئ between two vowels written y
+# or left out (نايف Nayif/Naif, فائز Fayez/Faiz, قائد Qayed/Qaid, كيا Kiya/Kia, فوزية Fawziya/Fawzia), a و after a
+# vowel written ou as French does, where English writes w (داود Daoud/Dawud, سعود Saoud).
 SPELLING_ALTERNATIONS = tuple((re.compile(pattern), rewrite) for pattern, rewrite in WORDS["alternations"])
 _SYNONYM_WORDS = frozenset(WORDS["synonyms"])
 

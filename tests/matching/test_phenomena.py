@@ -40,6 +40,7 @@ PEOPLE = [
     ("19", "SERDYUKOV, Sergey Anatolevich"),
     ("30", "KHASANOV, Akhmed"),
     ("31", "AL-SHAMMARI, Nayif Fayiz"),
+    ("32", "DAWOUD, Fawziya"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -90,6 +91,7 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Sergei Serdiukov", "19"),  # ю as iu (Ukrainian) or yu (Russian) after a consonant
         ("Ahmed Hasanov", "30"),  # an Arabic name by way of Russian: х is kh, for ح as for خ
         ("Naif Faiz al-Shammari", "31"),  # the ئ/ي between two vowels written y or not (نايف, فائز)
+        ("Fawzia Daoud", "32"),  # ... and the و of داود after a vowel as ou (French) or wu
         # the same surname and first given name, a variant of the other given name
         ("Mohammad Rida NAQDI", "7"),
         # two parts of a four-part listed name
