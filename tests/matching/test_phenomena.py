@@ -52,6 +52,9 @@ COMPANIES = [
     ("26", "KANBAWZA GROUP OF COMPANIES"),
     ("27", "NAUCHNO-PROIZVODSTVENNOE OBYEDINENIE SPETSIALNAYA TEKHNIKA"),
     ("28", "AKTSIONERNOE OBSHCHESTVO ZAVOD DAGDIZEL"),
+    ("29", "CASPIAN AIRLINES"),
+    ("33", "SHIRAZ ELECTRONICS INDUSTRIES"),
+    ("34", "XIUNA TRADING CO., LTD."),
 ]
 
 
@@ -134,6 +137,10 @@ def test_person_variants_reach_review(index, query, expected):
         # a Russian word of the name and its translation (zavod: plant, factory)
         ("JSC DAGDIZEL PLANT", "28"),
         ("Dagdizel Factory", "28"),
+        # the words of a company's trade, shortened or in another form
+        ("CASPIAN AIR", "29"),
+        ("SHIRAZ ELECTRONICS IND.", "33"),
+        ("XIUNA TRADE CO", "34"),
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
