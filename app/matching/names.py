@@ -279,8 +279,9 @@ _ORIGINAL_SCRIPT_RE = re.compile(r"\(\s*original script\s*:\s*", re.IGNORECASE)
 def name_variants(text: str, parts: bool = True) -> list[str]:
     """A name as written and, when it holds bracketed parts, the name without them and each part on its own:
     "SEPAH-E QODS (JERUSALEM FORCE)" is also "SEPAH-E QODS" and "JERUSALEM FORCE"; the UN writes several
-    aliases in one bracket, separated by semicolons, and brackets within brackets. Without ``parts``, only the
-    name as written and without its brackets."""
+    aliases in one bracket, separated by semicolons, and brackets within brackets; a bracket marked "original
+    script" holds the name in its own script, so the name as written is not one. Without ``parts``, only the name
+    as written and without its brackets."""
     if " / " in text:
         # "AL-ITIHAAD AL-ISLAMIYA / AIAI": two names of one entry, written as one
         return [
@@ -289,7 +290,9 @@ def name_variants(text: str, parts: bool = True) -> list[str]:
         ]
     if "(" not in text:
         return [text]
-    # The UN writes an alias's original script after it: "Amir Khazmat (original script: Амир Хазмат)".
+    # The UN writes an alias's original script after it: "Amir Khazmat (original script: Амир Хазмат)". The name
+    # is then the alias and its original, never the two read as one name.
+    original_script = _ORIGINAL_SCRIPT_RE.search(text) is not None
     text = _ORIGINAL_SCRIPT_RE.sub("(", text)
     outside = text.replace("(original script)", " ")
     inside: list[str] = []
@@ -299,11 +302,11 @@ def name_variants(text: str, parts: bool = True) -> list[str]:
             break
         inside.extend(found)
         outside = _BRACKETED_RE.sub(" ", outside)
-    variants = [text]
     outside = " ".join(outside.replace("(", " ").replace(")", " ").split()).strip(" -,;")
+    variants = [] if original_script and outside else [text]
     # Without its brackets only when they hold another name: "(HK)" in "HONG PANG GEMS & JEWELLERY (HK) CO.
     # LIMITED" tells the Hong Kong company from its namesake.
-    if outside and any(" " in group.strip() for group in inside):
+    if outside and (original_script or any(" " in group.strip() for group in inside)):
         variants.append(outside)
     if not parts:
         return variants
