@@ -55,6 +55,7 @@ COMPANIES = [
     ("29", "CASPIAN AIRLINES"),
     ("33", "SHIRAZ ELECTRONICS INDUSTRIES"),
     ("34", "XIUNA TRADING CO., LTD."),
+    ("35", "FIRST ARMORED DIVISION"),
 ]
 
 
@@ -141,6 +142,7 @@ def test_person_variants_reach_review(index, query, expected):
         ("CASPIAN AIR", "29"),
         ("SHIRAZ ELECTRONICS IND.", "33"),
         ("XIUNA TRADE CO", "34"),
+        ("1ST ARMORED DIVISION", "35"),  # an ordinal in figures or in words
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
@@ -173,3 +175,10 @@ def test_other_scripts_reach_review(index, query, expected):
 )
 def test_other_people_are_not_matches(query, listed):
     assert score(MatchQuery(names=[query]), make_entry("1", listed)).score < DEFAULT_THRESHOLD
+
+
+def test_another_ordinal_is_another_unit():
+    query = MatchQuery(names=["4TH ARMORED DIVISION"], kind="organization")
+    assert (
+        score(query, make_entry("1", "FIRST ARMORED DIVISION", kind="organization")).score < DEFAULT_THRESHOLD
+    )
