@@ -441,6 +441,33 @@ def _initials(form: NameForm) -> str:
     return "".join(w[0] for w in words)
 
 
+# Initials a Russian acronym writes with two letters: ЦКБ (Tsentralnoye Konstruktorskoye Byuro) is TSKB.
+_DIGRAPH_INITIALS = ("ts", "sh", "kh", "ch", "zh")
+# A run of words inside a name is looked up by its initials from this many letters (two letters name too much).
+RUN_ACRONYM_MIN = 3
+
+
+def _run_initials(form: NameForm) -> list[str]:
+    """The initials of each run of an organization name's words that an acronym may stand for in a listed name
+    ("VSEROSSIYSKIY NAUCHNO-ISSLEDOVATELSKIY INSTITUT SIGNAL" is VNII SIGNAL), also with Russian two-letter
+    initials (TSKB); the whole name's are _initials'."""
+    out: list[str] = []
+    if form.kind == "person" or form.abjad:
+        return out
+    whole = _initials(form)
+    words = [t.text for t in form.tokens if t.weight >= WEIGHT["generic"] and t.text[0].isalpha()]
+    for start in range(len(words)):
+        for end in range(start + ACRONYM_MIN, min(start + ACRONYM_MAX, len(words)) + 1):
+            run = words[start:end]
+            for initials in (
+                "".join(w[0] for w in run),
+                "".join(w[:2] if w[:2] in _DIGRAPH_INITIALS else w[0] for w in run),
+            ):
+                if len(initials) >= RUN_ACRONYM_MIN and initials != whole and initials not in out:
+                    out.append(initials)
+    return out
+
+
 def _near_hits(postings: dict[str, set[int]], skeleton: str) -> set[int]:
     """The names holding a word one letter away from this skeleton (see NEAR_MIN_SKELETON)."""
     variants = _deletions(skeleton)
@@ -590,9 +617,14 @@ def _candidate_names(
         if hits or near:
             info.append((rarity_of(token.weight, hits), rarity_of(token.weight, exact), hits, exact, near))
     for form in forms:
-        initials = _initials(form)
-        acronym = postings.get("t" + initials) if initials else None
+        whole = _initials(form)
+        acronym = postings.get("t" + whole) if whole else None
         if acronym:
+            info.append((rarity_of(1.0, acronym), rarity_of(1.0, acronym), acronym, acronym, set()))
+    for initials in dict.fromkeys(i for form in forms for i in _run_initials(form)):
+        acronym = postings.get("t" + initials)
+        # an acronym names few (initials many names bear as a word are a word: SAM, BAR)
+        if acronym and len(acronym) <= RARE_WORD_NAMES:
             info.append((rarity_of(1.0, acronym), rarity_of(1.0, acronym), acronym, acronym, set()))
     if not info:
         return []
