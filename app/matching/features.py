@@ -286,16 +286,21 @@ def matched_rarity(query: NameProfile, listed: NameProfile, word_pairs: dict | N
     if not q_words or not l_words:
         return 0.0
     keys = query.outline_keys
-    rows = [word_pairs[t] for t in query.tokens if t in word_pairs] if word_pairs else []
+    rows: list[dict] | None = None if word_pairs else []
     total = 0.0
     for token, word, outline, rarity in zip(
         listed.tokens, l_words, listed.outlines, listed.rarities, strict=True
     ):
         # (no score_cutoff: rapidfuzz's cut-off rounds differently at the boundary, and 0.8500000000000001 counts)
-        if (
-            (len(outline) >= 3 and (outline in keys or outline[1:] in keys))
-            or extractOne(word, q_words, scorer=JaroWinkler.similarity)[1] >= WORD_ALIKE
-            or any(row.get(token, 0.0) >= WORD_ALIKE for row in rows)
-        ):
+        if (len(outline) >= 3 and (outline in keys or outline[1:] in keys)) or extractOne(
+            word, q_words, scorer=JaroWinkler.similarity
+        )[1] >= WORD_ALIKE:
             total += rarity
+            continue
+        if rows is None:  # the query words' rows of similarities, looked up once a listed word needs them
+            rows = [word_pairs[t] for t in query.tokens if t in word_pairs]
+        for row in rows:
+            if row.get(token, 0.0) >= WORD_ALIKE:
+                total += rarity
+                break
     return min(total, 3.0)
