@@ -123,10 +123,20 @@ class Token:
         return "s" + self.skeleton
 
 
+# Russian, Ukrainian and Belarusian forms of one given name that rigour's corpus keeps apart and no spelling rule
+# joins (Mykola/Nikolai, Petro/Pyotr, Fedir/Fyodor): each form's items include its group's.
+_GIVEN_NAME_FORMS = {form: f"forms:{group[0]}" for group in WORDS["given_name_forms"] for form in group}
+
+
 @lru_cache(maxsize=300_000)
 def name_symbols(word: str) -> frozenset[str]:
-    """The Wikidata name items rigour's person-names corpus gives one word (Uladzimir and Vladimir share one)."""
-    return frozenset(person_name_symbols(word)) if word.isalpha() else frozenset()
+    """The Wikidata name items rigour's person-names corpus gives one word (Uladzimir and Vladimir share one), and
+    its group of given-name forms."""
+    if not word.isalpha():
+        return frozenset()
+    items = frozenset(person_name_symbols(word))
+    group = _GIVEN_NAME_FORMS.get(word)
+    return items | {group} if group else items
 
 
 @lru_cache(maxsize=300_000)

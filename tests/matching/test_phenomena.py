@@ -41,6 +41,8 @@ PEOPLE = [
     ("30", "KHASANOV, Akhmed"),
     ("31", "AL-SHAMMARI, Nayif Fayiz"),
     ("32", "DAWOUD, Fawziya"),
+    ("36", "AZAROV, Mykola Yanovych"),
+    ("37", "SHEVCHUK, Petro Fedorovych"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -86,6 +88,11 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Oleksandr Petrov", "4"),
         ("Serhiy Melnyk", "5"),
         ("Kateryna Ivanova", "6"),
+        (
+            "Nikolai Azarov",
+            "36",
+        ),  # forms no spelling rule joins: a table of them (words.json given_name_forms)
+        ("Pyotr Shevchuk", "37"),
         # Belarusian and Russian forms: one name item in rigour's corpus (Uladzimir/Vladimir); dz and -ou for d
         # and -ov
         # ... whose surname ends as a patronymic would (RUSAKEVICH, Uladzimir Vasilievich)
