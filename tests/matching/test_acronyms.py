@@ -88,7 +88,7 @@ def test_a_name_spelled_out_finds_its_acronym_among_many_alike(decoy, listed, qu
     assert "answer" in [key for key, _, _ in hits]
 
 
-# Words of other institutes' names (of real Russian design bureaus and institutes on the lists).
+# The words that tell the other institutes apart (made up for the test: only their number matters).
 DECOY_WORDS = [
     "ALMAZ",
     "AGAT",
