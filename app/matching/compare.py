@@ -22,6 +22,7 @@ from app.matching.tokens import (
     Token,
     make_token,
     name_symbols,
+    territory,
 )
 from app.matching.wordlists import WORDS
 
@@ -36,6 +37,9 @@ def token_similarity(a: Token, b: Token) -> float:
     translated = 0.0
     if _SYNONYMS.get(a.text, a.text) == _SYNONYMS.get(b.text, b.text):
         return TRANSLATION_MATCH
+    place = territory(a.text)
+    if place is not None and place == territory(b.text):
+        return TRANSLATION_MATCH  # one country in two languages: SCHWEIZ, SWITZERLAND
     if a.gloss or b.gloss:
         translated = max(_translation_similarity(a, b), _translation_similarity(b, a))
         if translated >= TRANSLATION_MATCH:

@@ -19,9 +19,11 @@ Tokens are interned (:func:`make_token` is cached): equal words share one object
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 from app.matching.name_symbols import person_name_symbols
 from app.matching.normalize import coarse_of, fold, fold_letters, singular, skeleton_of
@@ -128,6 +130,22 @@ class Token:
 _GIVEN_NAME_FORMS = {form: f"forms:{group[0]}" for group in WORDS["given_name_forms"] for form in group}
 
 
+# The one-word names of countries and regions in the languages rigour knows, by territory code (SCHWEIZ, SUISSE
+# and SWITZERLAND are "ch"): rigour.territories' mapping as a table, written by bench/territory_words_table.py, as
+# rigour builds its own on the first look-up in a process (1.4 s).
+TERRITORY_WORDS_FILE = Path(__file__).resolve().parent / "data" / "territory_words.json"
+
+
+@cache
+def _territory_words() -> dict[str, str]:
+    return json.loads(TERRITORY_WORDS_FILE.read_text(encoding="utf-8"))["words"]
+
+
+def territory(word: str) -> str | None:
+    """The territory a word names, in any language rigour knows, or None."""
+    return _territory_words().get(word)
+
+
 @lru_cache(maxsize=300_000)
 def name_symbols(word: str) -> frozenset[str]:
     """The Wikidata name items rigour's person-names corpus gives one word (Uladzimir and Vladimir share one), and
@@ -226,6 +244,9 @@ def _sieve_of(
     if len(skeleton) >= 3:
         keys.add(skeleton)
     keys.update(name_symbols(text))
+    place = territory(text)
+    if place is not None:
+        keys.add("territory:" + place)
     folded_mask, text_mask, skeleton_mask = _letter_mask(folded), _letter_mask(text), _letter_mask(skeleton)
     # each mask with its complement, which the bound intersects with the other word's
     return (

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rigour.territories import lookup_territory
 
 from app.matching.compare import SINGLE_WORD_NAME_CAP, compare_names, token_similarity
 from app.matching.names import FUSE_WITH_PREVIOUS, name_variants, parse_name
 from app.matching.normalize import fold
-from app.matching.tokens import WEIGHT
+from app.matching.tokens import TERRITORY_WORDS_FILE, WEIGHT
 
 
 def sim(query: str, entry: str, query_kind: str | None = None, entry_kind: str = "person") -> float:
@@ -656,3 +659,11 @@ def test_chinese_company_names_translate_their_business_words(chinese, latin):
 
 def test_chinese_personal_names_are_romanized_not_translated():
     assert sim("习近平", "XI Jinping") >= 0.95
+
+
+def test_the_territory_table_is_rigours():
+    """app/matching/data/territory_words.json holds rigour.territories' one-word names as its look-up gives them
+    (bench/territory_words_table.py writes it: run it again after upgrading rigour)."""
+    words = json.loads(TERRITORY_WORDS_FILE.read_text(encoding="utf-8"))["words"]
+    assert {"schweiz": "ch", "switzerland": "ch", "misr": "eg", "urdun": "jo"}.items() <= words.items()
+    assert all(lookup_territory(word).code == code for word, code in words.items())

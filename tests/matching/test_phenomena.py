@@ -58,6 +58,7 @@ COMPANIES = [
     ("33", "SHIRAZ ELECTRONICS INDUSTRIES"),
     ("34", "XIUNA TRADING CO., LTD."),
     ("35", "FIRST ARMORED DIVISION"),
+    ("38", "GAZPROMBANK (SWITZERLAND) LTD"),
 ]
 
 
@@ -150,6 +151,7 @@ def test_person_variants_reach_review(index, query, expected):
         ("SHIRAZ ELECTRONICS IND.", "33"),
         ("XIUNA TRADE CO", "34"),
         ("1ST ARMORED DIVISION", "35"),  # an ordinal in figures or in words
+        ("GAZPROMBANK SCHWEIZ AG", "38"),  # a country in another language (rigour.territories)
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
