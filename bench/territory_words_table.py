@@ -21,9 +21,10 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from rigour.territories import lookup_territory  # noqa: E402
 
-# rigour's table of every territory name it looks up (normalized), the one lookup_territory reads; it has no
-# public listing of names.
-from rigour.territories.lookup import _get_territory_names  # noqa: E402
+# rigour's territory data, name by name (it has no public listing of names): each territory's own names, strong
+# and weak, and the places it lists in it (cities), which lookup_territory also gives the territory's code.
+from rigour.territories.lookup import _load_territory_names  # noqa: E402
+from rigour.territories.util import normalize_territory_name  # noqa: E402
 
 from app.matching.tokens import TERRITORY_WORDS_FILE  # noqa: E402
 
@@ -33,8 +34,13 @@ UNKNOWN = "zz"  # rigour's code of "no territory" (GLOBAL names it)
 
 
 def territory_words() -> dict[str, str]:
+    """Each territory's own one-word names, never its places: TEHRAN is no other name of IRAN, nor EDINBURGH of
+    GLASGOW, though rigour's look-up gives each city its country or region."""
+    names = set()
+    for _, strong, weak, _places in _load_territory_names():
+        names.update(normalize_territory_name(name) for name in (*strong, *weak))
     words = {}
-    for name in sorted(_get_territory_names()):
+    for name in sorted(names):
         if " " in name or not name.isalpha() or len(name) < MIN_LENGTH:
             continue
         found = lookup_territory(name)
