@@ -616,15 +616,13 @@ def _candidate_names(
                 near = near - hits
         if hits or near:
             info.append((rarity_of(token.weight, hits), rarity_of(token.weight, exact), hits, exact, near))
-    for form in forms:
-        whole = _initials(form)
-        acronym = postings.get("t" + whole) if whole else None
-        if acronym:
-            info.append((rarity_of(1.0, acronym), rarity_of(1.0, acronym), acronym, acronym, set()))
-    for initials in dict.fromkeys(i for form in forms for i in _run_initials(form)):
-        acronym = postings.get("t" + initials)
-        # an acronym names few (initials many names bear as a word are a word: SAM, BAR)
-        if acronym and len(acronym) <= RARE_WORD_NAMES:
+    # the whole name's initials, then those of runs of its words, which count only where an acronym names few
+    # (initials many names bear as a word are a word: SAM, BAR)
+    acronyms = [(_initials(form), True) for form in forms]
+    acronyms += [(initials, False) for initials in dict.fromkeys(i for f in forms for i in _run_initials(f))]
+    for initials, whole in acronyms:
+        acronym = postings.get("t" + initials) if initials else None
+        if acronym and (whole or len(acronym) <= RARE_WORD_NAMES):
             info.append((rarity_of(1.0, acronym), rarity_of(1.0, acronym), acronym, acronym, set()))
     if not info:
         return []

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from app.matching.name_symbols import person_name_symbols
@@ -134,16 +134,12 @@ _GIVEN_NAME_FORMS = {form: f"forms:{group[0]}" for group in WORDS["given_name_fo
 # and SWITZERLAND are "ch"): rigour.territories' mapping as a table, written by bench/territory_words_table.py, as
 # rigour builds its own on the first look-up in a process (1.4 s).
 TERRITORY_WORDS_FILE = Path(__file__).resolve().parent / "data" / "territory_words.json"
-
-
-@cache
-def _territory_words() -> dict[str, str]:
-    return json.loads(TERRITORY_WORDS_FILE.read_text(encoding="utf-8"))["words"]
+_TERRITORY_WORDS: dict[str, str] = json.loads(TERRITORY_WORDS_FILE.read_text(encoding="utf-8"))["words"]
 
 
 def territory(word: str) -> str | None:
     """The territory a word names, in any language rigour knows, or None."""
-    return _territory_words().get(word)
+    return _TERRITORY_WORDS.get(word)
 
 
 @lru_cache(maxsize=300_000)
