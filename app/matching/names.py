@@ -219,9 +219,16 @@ def _raw_words(text: str) -> list[_Word]:
     return words
 
 
+# A Cyrillic word typed with some Latin letters drawn alike ("Cухов", "Pуслан", "Xомяков" on the lists) is read as
+# the Cyrillic word it shows: its C is an S, its P an R, its X a KH.
+_CYRILLIC_HOMOGLYPHS = str.maketrans(WORDS["cyrillic_homoglyphs"])
+_CYRILLIC_WORD_RE = re.compile(r"\w*[\u0400-\u04FF]\w*")
+
+
 def _romanize(chunk: str) -> str:
     if all(ord(ch) < 0x80 for ch in chunk):
         return chunk
+    chunk = _CYRILLIC_WORD_RE.sub(lambda m: m.group(0).translate(_CYRILLIC_HOMOGLYPHS), chunk)
     parts = []
     for ch in chunk:
         if is_cjk(ch):

@@ -146,6 +146,25 @@ def test_cyrillic():
     assert sim("Ахмед Ражапович Чатаев", "AKHMED RAJAPOVICH CHATAEV") >= 0.9
 
 
+@pytest.mark.parametrize(
+    ("mixed", "cyrillic"),
+    [
+        # as written on the lists: a Latin C, P, X typed for the Cyrillic letter drawn alike
+        ("Cухов Геннадий Николаевич", "Сухов Геннадий Николаевич"),
+        ("Pуслан", "Руслан"),
+        ("Xомяков", "Хомяков"),
+    ],
+)
+def test_a_cyrillic_word_with_latin_letters_drawn_alike_reads_as_cyrillic(mixed, cyrillic):
+    assert texts(mixed, "person") == texts(cyrillic, "person")
+
+
+def test_a_mixed_script_listed_name_meets_its_transliteration():
+    assert sim("Gennady Nikolaevich SUKHOV", "Cухов Геннадий Николаевич") >= 0.9
+    # a Latin word beside a Cyrillic one keeps its letters
+    assert texts("CEO Иван", "person") == ["ceo", "ivan"]
+
+
 def test_a_latin_query_is_not_compared_with_an_arabic_script_listed_name():
     # consonant outlines alone would make "David Davis" look like سعيد سعيد (Said Said)
     assert sim("David Davis", "سعيد سعيد") == 0.0
