@@ -145,12 +145,33 @@ def territory(word: str) -> str | None:
 @lru_cache(maxsize=300_000)
 def name_symbols(word: str) -> frozenset[str]:
     """The Wikidata name items rigour's person-names corpus gives one word (Uladzimir and Vladimir share one), and
-    its group of given-name forms."""
+    its group of given-name forms; for a patronymic, those of the father's name it is made from, kept apart
+    ("father:"), so that MYKOLAYOVYCH meets NIKOLAEVICH but not NIKOLAI."""
     if not word.isalpha():
         return frozenset()
+    return _given_name_symbols(word) | _father_name_symbols(word)
+
+
+def _given_name_symbols(word: str) -> frozenset[str]:
     items = frozenset(person_name_symbols(word))
     group = _GIVEN_NAME_FORMS.get(word)
     return items | {group} if group else items
+
+
+# An East Slavic patronymic is the father's given name and a suffix (NIKOLA-EVICH, MYKOLAY-OVYCH, HENADZ-IEVICH,
+# ULADZIMIR-AVICH), the name's last vowel dropped or changed: the name is one of the stem's endings.
+_PATRONYMIC_SUFFIXES = tuple(WORDS["patronymics"]["suffixes"])
+_FATHER_NAME_ENDINGS = tuple(WORDS["patronymics"]["father_name_endings"])
+
+
+def _father_name_symbols(word: str) -> frozenset[str]:
+    found: set[str] = set()
+    for suffix in _PATRONYMIC_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            for ending in _FATHER_NAME_ENDINGS:
+                found.update("father:" + item for item in _given_name_symbols(stem + ending))
+    return frozenset(found)
 
 
 @lru_cache(maxsize=300_000)

@@ -159,6 +159,26 @@ def test_a_cyrillic_word_with_latin_letters_drawn_alike_reads_as_cyrillic(mixed,
     assert texts(mixed, "person") == texts(cyrillic, "person")
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Mykolayovych", "Nikolaevich"),
+        ("Mykolaivna", "Nikolaevna"),
+        ("Hryhorovych", "Grigorievich"),
+        ("Henadzievich", "Gennadievich"),
+        ("Uladzimiravich", "Vladimirovich"),
+        ("Oleksiyovych", "Alexeyevich"),
+    ],
+)
+def test_a_patronymic_meets_its_form_in_another_language(a, b):
+    assert token_similarity(token(a), token(b)) >= 0.85
+
+
+def test_a_patronymic_does_not_meet_the_fathers_name_itself():
+    assert token_similarity(token("Nikolaevich"), token("Nikolai")) < 0.6
+    assert token_similarity(token("Nikolaevich"), token("Sergeevich")) < 0.6
+
+
 def test_a_mixed_script_listed_name_meets_its_transliteration():
     assert sim("Gennady Nikolaevich SUKHOV", "Cухов Геннадий Николаевич") >= 0.9
     # a Latin word beside a Cyrillic one keeps its letters

@@ -43,6 +43,8 @@ PEOPLE = [
     ("32", "DAWOUD, Fawziya"),
     ("36", "AZAROV, Mykola Yanovych"),
     ("37", "SHEVCHUK, Petro Fedorovych"),
+    ("39", "KOZYURA, Oleg Grigorievich"),
+    ("40", "KOSTENKO, Elena Nikolaevna"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -94,6 +96,9 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
             "36",
         ),  # forms no spelling rule joins: a table of them (words.json given_name_forms)
         ("Pyotr Shevchuk", "37"),
+        # a patronymic in the other language's form: the father's name in both (Hryhoriy/Grigoriy, Mykola/Nikolai)
+        ("Oleh Hryhorovych KOZYURA", "39"),
+        ("Olena Mykolaivna KOSTENKO", "40"),
         # Belarusian and Russian forms: one name item in rigour's corpus (Uladzimir/Vladimir); dz and -ou for d
         # and -ov
         # ... whose surname ends as a patronymic would (RUSAKEVICH, Uladzimir Vasilievich)
