@@ -20,6 +20,7 @@ from app.matching.tokens import (
     FIRST_LETTER_SWAPS,
     WEIGHT,
     Token,
+    abbreviates,
     make_token,
     name_symbols,
     territory,
@@ -40,6 +41,10 @@ def token_similarity(a: Token, b: Token) -> float:
     place = territory(a.text)
     if place is not None and place == territory(b.text):
         return TRANSLATION_MATCH  # one country in two languages: SCHWEIZ, SWITZERLAND
+    if (b.cls == "generic" and a.cls in _ABBREVIATING_CLASSES and abbreviates(a.text, b.text)) or (
+        a.cls == "generic" and b.cls in _ABBREVIATING_CLASSES and abbreviates(b.text, a.text)
+    ):
+        return ABBREVIATION_MATCH  # a company's generic word cut short: SHPG, MGMT, TECH
     if a.gloss or b.gloss:
         translated = max(_translation_similarity(a, b), _translation_similarity(b, a))
         if translated >= TRANSLATION_MATCH:
@@ -72,6 +77,10 @@ _COUNTRIES = frozenset(WORDS["countries"])
 _SYNONYMS = WORDS["synonyms"]
 # A word and its translation ("جبهة" and "Front") agree as closely as two spellings of one word.
 TRANSLATION_MATCH = 0.95
+# A generic word of a company's name and a word cut from it (see tokens.abbreviates) agree a little less than two
+# spellings of one word: the cut may stand for another word.
+ABBREVIATION_MATCH = 0.9
+_ABBREVIATING_CLASSES = frozenset({"word", "generic"})
 # Two words that rigour's person-names corpus gives one name item (Uladzimir, Vladimir) agree a little less.
 SYMBOL_MATCH = 0.85
 

@@ -238,6 +238,36 @@ def _letter_mask(word: str) -> int:
     return mask
 
 
+# A company's generic word cut short, as registries and lists write it: its first letters (TECH, IND, SERV, DEV) or
+# a contraction keeping its first and last letters and some consonants between (SHPG, MGMT, BNK, HLDG).
+ABBREVIATION_MIN = 3
+_ABBREVIATION_VOWELS = frozenset("aeiouy")
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """Whether ``short`` is ``long`` cut short: a prefix of it three letters shorter at least, or a contraction
+    (first and last letters kept, no vowel after the first)."""
+    n = len(short)
+    if n < ABBREVIATION_MIN or n >= len(long) or short[0] != long[0]:
+        return False
+    if len(long) - n >= 3 and long.startswith(short):
+        return True
+    if short[-1] != long[-1] or not _ABBREVIATION_VOWELS.isdisjoint(short[1:]):
+        return False
+    letters = iter(long)
+    return all(ch in letters for ch in short)
+
+
+def _abbreviation_keys(text: str, cls: str) -> set[str]:
+    """Sieve keys shared by a generic word and every word that may abbreviate it (see abbreviates)."""
+    if len(text) < ABBREVIATION_MIN:
+        return set()
+    keys = {"abbr:" + text[:ABBREVIATION_MIN]}
+    if cls == "generic" or _ABBREVIATION_VOWELS.isdisjoint(text[1:]):
+        keys.add("abbr:" + text[0] + "-" + text[-1])
+    return keys
+
+
 def _sieve_of(
     text: str, folded: str, skeleton: str, cls: str, alternates: tuple[str | None, ...] | None
 ) -> tuple | None:
@@ -261,6 +291,7 @@ def _sieve_of(
     if len(skeleton) >= 3:
         keys.add(skeleton)
     keys.update(name_symbols(text))
+    keys.update(_abbreviation_keys(text, cls))
     place = territory(text)
     if place is not None:
         keys.add("territory:" + place)

@@ -179,6 +179,24 @@ def test_a_patronymic_does_not_meet_the_fathers_name_itself():
     assert token_similarity(token("Nikolaevich"), token("Sergeevich")) < 0.6
 
 
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("MELLAT BNK", "MELLAT BANK"),
+        ("ROSNEFT HLDG", "ROSNEFT HOLDING"),
+        ("TEKHMASH DEV GROUP", "TEKHMASH DEVELOPMENT GROUP"),
+    ],
+)
+def test_a_generic_word_of_a_company_cut_short(short, full):
+    assert sim(short, full, "organization", "organization") >= 0.9
+
+
+def test_a_company_word_is_no_abbreviation_of_another_company_word():
+    # only a company's generic words are cut short so: GAZPROM is not GAZPROMBANK, nor SBER a cut SBERBANK
+    assert sim("GAZPROM", "GAZPROMBANK", "organization", "organization") < 0.5
+    assert sim("SBER LEASING", "SBERBANK LEASING", "organization", "organization") < 0.9
+
+
 def test_a_mixed_script_listed_name_meets_its_transliteration():
     assert sim("Gennady Nikolaevich SUKHOV", "Cухов Геннадий Николаевич") >= 0.9
     # a Latin word beside a Cyrillic one keeps its letters

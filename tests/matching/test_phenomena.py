@@ -61,6 +61,7 @@ COMPANIES = [
     ("34", "XIUNA TRADING CO., LTD."),
     ("35", "FIRST ARMORED DIVISION"),
     ("38", "GAZPROMBANK (SWITZERLAND) LTD"),
+    ("41", "KOREA SAMMA SHPG CO"),
 ]
 
 
@@ -157,6 +158,7 @@ def test_person_variants_reach_review(index, query, expected):
         ("XIUNA TRADE CO", "34"),
         ("1ST ARMORED DIVISION", "35"),  # an ordinal in figures or in words
         ("GAZPROMBANK SCHWEIZ AG", "38"),  # a country in another language (rigour.territories)
+        ("KOREA SAMMA SHIPPING CO", "41"),  # a generic word cut short (SHPG) or written in full
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
