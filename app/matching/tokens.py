@@ -59,7 +59,10 @@ _SWAPPED_FIRST = frozenset(a for a, _ in FIRST_LETTER_SWAPS)
 # Khasan/Hasan; Turkish writes h for both: Halid/Khalid), a Russian feminine -skaya where Ukrainian and Polish have
 # -ska (Radomskaya/Radomska; not the masculine -sky: another person), the Arabic ي or ئ between two vowels written y
 # or left out (نايف Nayif/Naif, فائز Fayez/Faiz, قائد Qayed/Qaid, كيا Kiya/Kia, فوزية Fawziya/Fawzia), a و after a
-# vowel written ou as French does, where English writes w (داود Daoud/Dawud, سعود Saoud).
+# vowel written ou as French does, where English writes w (داود Daoud/Dawud, سعود Saoud), the ش written ch as French
+# does, first or last in a word (Chaar/Shaar, Chibli/Shibli, Allouch/Allush; in words of five letters or more not
+# ending in ng, so that the Chinese syllables Chen/Shen, Chang/Shang stay apart; not the English ch inside a word,
+# as in Michael, nor that of sch and tch).
 SPELLING_ALTERNATIONS = tuple((re.compile(pattern), rewrite) for pattern, rewrite in WORDS["alternations"])
 _SYNONYM_WORDS = frozenset(WORDS["synonyms"])
 

@@ -197,6 +197,14 @@ def test_a_company_word_is_no_abbreviation_of_another_company_word():
     assert sim("SBER LEASING", "SBERBANK LEASING", "organization", "organization") < 0.9
 
 
+def test_the_french_ch_for_sh_leaves_chinese_syllables_apart():
+    assert token_similarity(token("Chibli"), token("Shibli")) >= 0.85
+    assert token_similarity(token("Allouch"), token("Allush")) >= 0.85
+    # Chen and Shen, Chang and Shang, Cheng and Sheng are other surnames
+    for a, b in (("Chen", "Shen"), ("Chang", "Shang"), ("Cheng", "Sheng")):
+        assert token_similarity(token(a), token(b)) < 0.6, (a, b)
+
+
 def test_a_mixed_script_listed_name_meets_its_transliteration():
     assert sim("Gennady Nikolaevich SUKHOV", "Cухов Геннадий Николаевич") >= 0.9
     # a Latin word beside a Cyrillic one keeps its letters

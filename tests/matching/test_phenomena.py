@@ -45,6 +45,8 @@ PEOPLE = [
     ("37", "SHEVCHUK, Petro Fedorovych"),
     ("39", "KOZYURA, Oleg Grigorievich"),
     ("40", "KOSTENKO, Elena Nikolaevna"),
+    ("43", "AL-SHAAR, Mohammad Ibrahim"),
+    ("44", "SLIZHEVSKI, Oleg Leonidovich"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -110,6 +112,8 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Ahmed Hasanov", "30"),  # an Arabic name by way of Russian: х is kh, for ح as for خ
         ("Naif Faiz al-Shammari", "31"),  # the ئ/ي between two vowels written y or not (نايف, فائز)
         ("Fawzia Daoud", "32"),  # ... and the و of داود after a vowel as ou (French) or wu
+        ("AL-CHAAR, Mohammad Ibrahim", "43"),  # ... and the ش as ch (French) or sh
+        ("SLIZHEUSKI, Aleh Leanidavich", "44"),  # Belarusian Aleh, Russian Oleg
         # the same surname and first given name, a variant of the other given name
         ("Mohammad Rida NAQDI", "7"),
         # two parts of a four-part listed name
