@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from anyascii import anyascii
+from rapidfuzz import fuzz
+from rapidfuzz.process import extractOne
 from rigour.names import extract_org_types
 
 from app.matching.glossary import normalize_arabic, translate_cjk, translations
@@ -336,6 +338,20 @@ _ORG_TYPE_PHRASE_RE = re.compile(
     + r")(?!\w)",
     re.IGNORECASE,
 )
+# The words of a legal form written out that rigour's table knows spelled one way only, and how close another
+# spelling must be to be taken for one of them: OBSCHESTVO S OGRANICHENNOY OTVETSVENNOSTYU is an OOO.
+_PHRASE_WORDS = tuple(WORDS["legal_form_phrase_words"])
+_PHRASE_WORD_MIN_RATIO = 85
+_PHRASE_WORD_RE = re.compile(r"\b[A-Za-z]{8,}\b")
+
+
+def _respelt_phrase_word(match: re.Match) -> str:
+    word = match.group(0)
+    lower = word.lower()
+    found = extractOne(lower, _PHRASE_WORDS, scorer=fuzz.ratio, score_cutoff=_PHRASE_WORD_MIN_RATIO)
+    return found[0] if found is not None and found[0] != lower else word
+
+
 _TRAILING_ACRONYM_RE = re.compile(r"\s*\([A-Za-z0-9][A-Za-z0-9.&-]{1,5}\)\s*$")
 
 
@@ -350,6 +366,7 @@ def parse_name(name: str, kind: str | None = None) -> NameForm:
         # HAFTUNG) becomes the word of its class (jsc, llc, lp...), from rigour's table of organization types in
         # many languages. Short forms stay with LEGAL_FORMS: rigour's table also holds words like "IN". The phrases
         # rigour lacks go first: rigour would take SIRKETI of ANONIM SIRKETI alone.
+        text = _PHRASE_WORD_RE.sub(_respelt_phrase_word, text)
         text = _ORG_TYPE_PHRASE_RE.sub(lambda m: _ORG_TYPE_PHRASES[m.group(1).lower()], text)
         for found, code in extract_org_types(text, generic=True):
             if len(found) >= ORG_TYPE_MIN_LENGTH:

@@ -191,6 +191,19 @@ def test_a_generic_word_of_a_company_cut_short(short, full):
     assert sim(short, full, "organization", "organization") >= 0.9
 
 
+@pytest.mark.parametrize(
+    "written_out",
+    [
+        "OBSCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU BALTEKH",
+        "OBSHCHESTVO S OGRANICHENNOI OTVETSVENNOSTYU BALTEKH",
+        "OBSHCHESTVO S ORGANICHENNOI OTVETSTVENNOSTYU BALTEKH",
+    ],
+)
+def test_a_legal_form_written_out_and_misspelt_is_still_the_legal_form(written_out):
+    # as the lists spell it: OOO written out with a letter left out, added or swapped
+    assert texts(written_out, "organization") == texts("OOO BALTEKH", "organization") == ["baltekh"]
+
+
 def test_a_company_word_is_no_abbreviation_of_another_company_word():
     # only a company's generic words are cut short so: GAZPROM is not GAZPROMBANK, nor SBER a cut SBERBANK
     assert sim("GAZPROM", "GAZPROMBANK", "organization", "organization") < 0.5
