@@ -64,6 +64,8 @@ COMPANIES = [
     ("35", "FIRST ARMORED DIVISION"),
     ("38", "GAZPROMBANK (SWITZERLAND) LTD"),
     ("41", "KOREA SAMMA SHPG CO"),
+    ("45", "MANAGEMENT COMPANY METALLOINVEST LLC"),
+    ("46", "UK BITRIVER, LLC"),
 ]
 
 
@@ -163,6 +165,9 @@ def test_person_variants_reach_review(index, query, expected):
         ("1ST ARMORED DIVISION", "35"),  # an ordinal in figures or in words
         ("GAZPROMBANK SCHWEIZ AG", "38"),  # a country in another language (rigour.territories)
         ("KOREA SAMMA SHIPPING CO", "41"),  # a generic word cut short (SHPG) or written in full
+        # a management company (upravlyayushchaya kompaniya) in Russian, in English, as UK or MC
+        ("UPRAVLYAYUSHCHAYA KOMPANIYA METALLOINVEST OOO", "45"),
+        ("MC BITRIVER, LLC", "46"),
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
