@@ -65,7 +65,8 @@ FUSE_WITH_PREVIOUS = frozenset(WORDS["fuse_with_previous"])
 _FUSED_TAIL = {"allah": "allah", "ullah": "allah", "zada": "zada", "zadeh": "zada", "zade": "zada"}
 # The same tails as the vowel-less Arabic script gives them, with the vowel the Latin forms write at the seam.
 _FUSED_TAIL_LETTERS = {"allah": "alah", "din": "adin", "zada": "zada"}
-ABBREVIATED = {"mohd": "muhammad", "muhd": "muhammad", "md": "muhammad", "mhd": "muhammad"}
+# Names written short: MOHD and MD for Muhammad, the Burmese MG for Maung.
+ABBREVIATED = WORDS["abbreviated_names"]
 
 # Honorifics and ranks: present or absent at the writer's whim.
 TITLES = frozenset(WORDS["titles"])

@@ -204,6 +204,19 @@ def test_a_legal_form_written_out_and_misspelt_is_still_the_legal_form(written_o
     assert texts(written_out, "organization") == texts("OOO BALTEKH", "organization") == ["baltekh"]
 
 
+def test_a_trade_word_cut_short_and_a_burmese_name_written_short():
+    assert (
+        sim(
+            "PACIFIC SHIPPING & TRANS",
+            "PACIFIC SHIPPING AND TRANSPORTATION LIMITED",
+            "organization",
+            "organization",
+        )
+        >= 0.9
+    )
+    assert sim("AYE, Mg Mg", "AYE, Maung Maung") >= 0.9  # MG is how Burmese names write Maung short
+
+
 def test_a_company_word_is_no_abbreviation_of_another_company_word():
     # only a company's generic words are cut short so: GAZPROM is not GAZPROMBANK, nor SBER a cut SBERBANK
     assert sim("GAZPROM", "GAZPROMBANK", "organization", "organization") < 0.5
