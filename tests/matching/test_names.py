@@ -217,6 +217,17 @@ def test_a_trade_word_cut_short_and_a_burmese_name_written_short():
     assert sim("AYE, Mg Mg", "AYE, Maung Maung") >= 0.9  # MG is how Burmese names write Maung short
 
 
+@pytest.mark.parametrize(
+    ("russian", "english"),
+    [
+        ("PSV TEKHNOLOGII OOO", "PSV TECHNOLOGIES LLC"),
+        ("ABS ZEIM AVTOMATIZATSIYA OAO", "JSC ABS ZEIM AUTOMATION"),
+    ],
+)
+def test_a_company_word_in_russian_and_in_english(russian, english):
+    assert sim(russian, english, "organization", "organization") >= 0.9
+
+
 def test_a_company_word_is_no_abbreviation_of_another_company_word():
     # only a company's generic words are cut short so: GAZPROM is not GAZPROMBANK, nor SBER a cut SBERBANK
     assert sim("GAZPROM", "GAZPROMBANK", "organization", "organization") < 0.5
