@@ -277,8 +277,8 @@ def _sieve_of(
     """For a plain Latin word (no translation, not an initial nor a word compared only as spelled, not one of the
     synonyms; the word without an attached article has its own): what app.matching.compare._may_agree reads of it.
     Two words share a key when one of the comparison's special rules may join them (one spelling family up to h/g,
-    one singular, q for gh, a first letter swapped, a spelling alternation, one skeleton, one name item); the letter
-    sets and lengths bound the edit distances of the rest."""
+    one singular, q for gh, a first letter swapped, a spelling alternation, one skeleton, one name item, one
+    territory, a generic word and its cut); the letter sets and lengths bound the edit distances of the rest."""
     if cls == "initial" or cls in EXACT_ONLY_CLASSES or text in _SYNONYM_WORDS or not folded:
         return None
     keys = {folded.replace("h", "g"), singular(text)}
