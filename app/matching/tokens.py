@@ -261,9 +261,24 @@ def abbreviates(short: str, long: str) -> bool:
     return all(ch in letters for ch in short)
 
 
+def _generic_forms() -> dict[str, tuple[str, ...]]:
+    """The generic words of organization names and their plurals, by first letter."""
+    forms: dict[str, set[str]] = {}
+    for word in WORDS["generic_org_words"]:
+        plurals = (word + "s", word + "es", word[:-1] + "ies" if word.endswith("y") else word)
+        forms.setdefault(word[0], set()).update((word, *plurals))
+    return {letter: tuple(sorted(words)) for letter, words in forms.items()}
+
+
+_GENERIC_FORMS = _generic_forms()
+
+
 def _abbreviation_keys(text: str, cls: str) -> set[str]:
-    """Sieve keys shared by a generic word and every word that may abbreviate it (see abbreviates)."""
+    """Sieve keys shared by a generic word and every word that abbreviates one (see abbreviates); a word that
+    abbreviates none has none, so that two words of a name that merely begin alike are not compared for it."""
     if len(text) < ABBREVIATION_MIN:
+        return set()
+    if cls != "generic" and not any(abbreviates(text, g) for g in _GENERIC_FORMS.get(text[0], ())):
         return set()
     keys = {"abbr:" + text[:ABBREVIATION_MIN]}
     if cls == "generic" or _ABBREVIATION_VOWELS.isdisjoint(text[1:]):
