@@ -8,7 +8,7 @@ score (:mod:`app.matching.features`); the tables it reads are in ``app/matching/
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
@@ -356,6 +356,37 @@ SINGLE_WORD_CAP = 0.62
 SINGLE_WORD_NAME_CAP = 0.9
 
 
+class SharedWordPairs:
+    """Word-pair similarities kept from search to search: {word: {listed word: similarity}}, and the rows of
+    joined words keyed (_JOINED, word). A pair's similarity depends on the two words alone (tokens are interned,
+    and a row of joined words holds only what _join_unmatched computes), while the words of names recur from one
+    search to the next (MUHAMMAD, ALI, BANK, TRADING): a search reads a row another one filled instead of comparing
+    the same two words again. A search's own cache holds the rows it used. The table is emptied once it holds
+    ``limit`` pairs (about 70 bytes each), which bounds its memory whatever the searches."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.rows: dict[Hashable, dict[Token, float]] = {}
+        self.pairs = 0  # pairs computed into the rows since the table was last emptied (_compare counts them)
+
+    def row(self, word: Hashable) -> dict[Token, float]:
+        if self.pairs >= self.limit:
+            # Searches under way keep the rows they hold; only the table forgets them.
+            self.rows = {}
+            self.pairs = 0
+        found = self.rows.get(word)
+        if found is None:
+            found = self.rows[word] = {}
+        return found
+
+    def clear(self) -> None:
+        self.rows = {}
+        self.pairs = 0
+
+
+SHARED_WORD_PAIRS = SharedWordPairs(limit=500_000)
+
+
 @dataclass(slots=True)
 class NameMatch:
     similarity: float
@@ -410,10 +441,11 @@ def _compare(
     if cache is None:
         cache = {}
     candidates: list[tuple[float, int, int]] = []
+    computed = 0
     for i, qt in enumerate(q_tokens):
         row = cache.get(qt)
         if row is None:
-            row = cache[qt] = {}
+            row = cache[qt] = SHARED_WORD_PAIRS.row(qt)
         q_sieve = qt.sieve
         q_bare = qt.bare
         for j, et in enumerate(e_tokens):
@@ -433,8 +465,11 @@ def _compare(
                     # a pair that cannot reach MIN_PAIR is remembered as 0: no reader of the cache looks below it
                     sim = 0.0
                 row[et] = sim
+                computed += 1
             if sim >= MIN_PAIR:
                 candidates.append((sim, i, j))
+    if computed:
+        SHARED_WORD_PAIRS.pairs += computed
     if not candidates and not (3 <= len(q_tokens) + len(e_tokens) <= 4):
         # Nothing aligns; only a short name written as one word on the other side ("Wali Jan", WALIJAN) may.
         if not explain:
@@ -705,7 +740,7 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
             # its own, apart from the rows of single words, which hold every similarity from MIN_PAIR on.
             row = cache.get((_JOINED, combined))
             if row is None:
-                row = cache[(_JOINED, combined)] = {}
+                row = cache[(_JOINED, combined)] = SHARED_WORD_PAIRS.row((_JOINED, combined))
             for j in free_b:
                 if j in taken_b:
                     continue
@@ -715,6 +750,7 @@ def _join_unmatched(q_tokens, e_tokens, q_used, e_used, cache):
                     sim = row[word] = (
                         token_similarity(combined, word) if _may_agree(combined, word, _JOIN_BOUNDS) else 0.0
                     )
+                    SHARED_WORD_PAIRS.pairs += 1
                 if sim > best:
                     best, best_j = sim, j
             if best >= JOIN_MIN:

@@ -286,7 +286,9 @@ def matched_rarity(query: NameProfile, listed: NameProfile, word_pairs: dict | N
     if not q_words or not l_words:
         return 0.0
     keys = query.outline_keys
-    rows: list[dict] | None = None if word_pairs else []
+    # A Latin name is not compared word by word with a listed name in Arabic script (compare._compare): the rows,
+    # shared by every search, may hold such a pair from another comparison, which this one must not read.
+    rows: list[dict] | None = None if word_pairs and not (listed.abjad and not query.abjad) else []
     total = 0.0
     for token, word, outline, rarity in zip(
         listed.tokens, l_words, listed.outlines, listed.rarities, strict=True

@@ -9,7 +9,10 @@ import time
 import pytest
 
 from app.lists.records import Identifier
+from app.matching.compare import SHARED_WORD_PAIRS
+from app.matching.features import matched_rarity, profile_of
 from app.matching.index import DEFAULT_THRESHOLD, MatchIndex
+from app.matching.names import parse_name
 from app.matching.query import MatchQuery
 from app.matching.score import score
 from tests.matching.conftest import make_entry
@@ -201,3 +204,82 @@ def test_a_plural_finds_the_singular():
     index = MatchIndex(((e.source, e.list_id), e) for e in entries)
     found = index.search(MatchQuery(names=["PEOPLES UNNION"], kind="organization"))
     assert [key for key, _, _ in found][:1] == [("uk", "13186")]
+
+
+ORDER_QUERIES = [
+    "Faleh al-Fayyad",
+    "فالح الفياض",
+    "Falih الفياض",
+    "AHMAD, Fayyaz",
+    "FAYYAD, Subhi Mahmud",
+    "Fay Yad Mahmud",
+    "Fayyad Mahmud",
+]
+
+
+def _results(index: MatchIndex, texts: list[str]) -> dict[str, list]:
+    return {
+        text: [
+            (key, result.score, result.explanation)
+            for key, _, result in index.search(MatchQuery(names=[text]), threshold=0.01)
+        ]
+        for text in texts
+    }
+
+
+def test_results_do_not_depend_on_the_searches_before(small_index, monkeypatch):
+    """Word-pair similarities are kept from search to search (compare.SHARED_WORD_PAIRS): a search must score
+    alike whichever searches filled the table before it, and whether or not the table was emptied meanwhile."""
+    alone = {}
+    for text in ORDER_QUERIES:
+        SHARED_WORD_PAIRS.clear()
+        alone.update(_results(small_index, [text]))
+    SHARED_WORD_PAIRS.clear()
+    forward = _results(small_index, ORDER_QUERIES)
+    assert SHARED_WORD_PAIRS.rows, "searches share their word pairs"
+    backward = _results(small_index, ORDER_QUERIES[::-1])
+    monkeypatch.setattr(SHARED_WORD_PAIRS, "limit", 10)
+    emptied = _results(small_index, ORDER_QUERIES)
+    assert any(alone.values())
+    assert forward == alone
+    assert backward == alone
+    assert emptied == alone
+
+
+def _held() -> int:
+    return sum(len(row) for row in SHARED_WORD_PAIRS.rows.values())
+
+
+def test_shared_word_pairs_are_bounded(small_index, monkeypatch):
+    queries = [MatchQuery(names=[text]) for text in ORDER_QUERIES]
+    most_new = 0
+    for query in queries:  # how many pairs one search adds at most (to an empty table)
+        SHARED_WORD_PAIRS.clear()
+        small_index.search(query)
+        most_new = max(most_new, _held())
+    SHARED_WORD_PAIRS.clear()
+    for query in queries:
+        small_index.search(query)
+    unbounded = _held()
+    SHARED_WORD_PAIRS.clear()
+    monkeypatch.setattr(SHARED_WORD_PAIRS, "limit", 10)
+    most_held = 0
+    for query in queries:
+        small_index.search(query)
+        most_held = max(most_held, _held())
+    # emptied when a search begins past the limit: at most the limit and one search's new pairs
+    assert most_held <= 10 + most_new < unbounded
+
+
+def test_a_latin_name_reads_no_word_pair_with_a_name_in_arabic_script():
+    """A Latin name is not compared word by word with a listed name in Arabic script, so the shared rows may hold
+    such a pair only from another comparison (a query mixing scripts): the word-rarity feature must not read it,
+    or a search's features would depend on the searches before it."""
+    latin = profile_of(parse_name("Mary Smith", "person"))
+    arabic = profile_of(parse_name("زبير القصاب", "person"))
+    rows = {t: dict.fromkeys(arabic.tokens, 0.95) for t in latin.tokens}
+    assert matched_rarity(latin, arabic, rows) == 0.0
+    # the same rows are read between two names in one script
+    other = profile_of(parse_name("Zubayr Qassab", "person"))
+    rows = {t: dict.fromkeys(other.tokens, 0.95) for t in latin.tokens}
+    assert matched_rarity(latin, other, rows) > 0.0
