@@ -542,7 +542,7 @@ def _word_class(
         return "patronymic"
     if word in KUNYA and (position < count - 1 or kind_class == "person"):
         return "kunya"  # "AISHA, Abu": a kunya whose name the list has put first is still no name
-    if word in TITLES and count > 1:
+    if word in TITLES and count > 1 and not (kind_class == "org" and word in GENERIC_ORG_WORDS):
         return "title"
     if kind_class == "person":
         return "word"
