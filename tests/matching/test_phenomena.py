@@ -66,6 +66,7 @@ COMPANIES = [
     ("41", "KOREA SAMMA SHPG CO"),
     ("45", "MANAGEMENT COMPANY METALLOINVEST LLC"),
     ("46", "UK BITRIVER, LLC"),
+    ("47", "HYDRA MARKET"),
 ]
 
 
@@ -168,6 +169,7 @@ def test_person_variants_reach_review(index, query, expected):
         # a management company (upravlyayushchaya kompaniya) in Russian, in English, as UK or MC
         ("UPRAVLYAYUSHCHAYA KOMPANIYA METALLOINVEST OOO", "45"),
         ("MC BITRIVER, LLC", "46"),
+        ("HYDRA MARKETPLACE", "47"),  # a market and a marketplace
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
