@@ -67,6 +67,7 @@ COMPANIES = [
     ("45", "MANAGEMENT COMPANY METALLOINVEST LLC"),
     ("46", "UK BITRIVER, LLC"),
     ("47", "HYDRA MARKET"),
+    ("48", "NOURI PETROCHEMICAL COMPANY"),
 ]
 
 
@@ -170,6 +171,7 @@ def test_person_variants_reach_review(index, query, expected):
         ("UPRAVLYAYUSHCHAYA KOMPANIYA METALLOINVEST OOO", "45"),
         ("MC BITRIVER, LLC", "46"),
         ("HYDRA MARKETPLACE", "47"),  # a market and a marketplace
+        ("NOURI PETROCHEMICAL COMPLEX", "48"),  # a complex is how a company is organized, as a group is
     ],
 )
 def test_organization_variants_reach_review(index, query, expected):
@@ -209,3 +211,11 @@ def test_another_ordinal_is_another_unit():
     assert (
         score(query, make_entry("1", "FIRST ARMORED DIVISION", kind="organization")).score < DEFAULT_THRESHOLD
     )
+
+
+def test_another_complex_is_another_company():
+    """COMPLEX says how a company is organized (NOURI PETROCHEMICAL COMPLEX is NOURI PETROCHEMICAL COMPANY), not
+    which one: the name's own word still decides."""
+    query = MatchQuery(names=["MEHR PETROCHEMICAL COMPLEX"], kind="organization")
+    listed = make_entry("1", "NOURI PETROCHEMICAL COMPANY", kind="organization")
+    assert score(query, listed).score < REVIEW_THRESHOLD
