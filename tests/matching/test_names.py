@@ -100,8 +100,8 @@ def test_generic_organization_words_weigh_less_but_stay():
 
 def test_general_is_a_title_of_a_person_and_a_generic_word_of_a_company():
     """GENERAL TRADING, DIRECCION GENERAL: in an organization's name GENERAL says what it does, as TRADING does, and
-    is found by (a title weighs little and is not indexed, so ISMAIL GENERAL TRADING ranked below twenty people
-    named Ismail)."""
+    the index finds names by it (a title weighs little and is not indexed, so ISMAIL GENERAL TRADING ranked below
+    twenty people named Ismail)."""
     company = {t.text: t.cls for t in parse_name("ISMAIL GENERAL TRADING", "organization").tokens}
     assert company == {"ismail": "word", "general": "generic", "trading": "generic"}
     person = {t.text: t.cls for t in parse_name("General Mohammad Bagheri", "person").tokens}
