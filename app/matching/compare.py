@@ -372,9 +372,7 @@ class SharedWordPairs:
 
     def row(self, word: Hashable) -> dict[Token, float]:
         if self.pairs >= self.limit:
-            # Searches under way keep the rows they hold; only the table forgets them.
-            self.rows = {}
-            self.pairs = 0
+            self.clear()  # searches under way keep the rows they hold; only the table forgets them
         found = self.rows.get(word)
         if found is None:
             found = self.rows[word] = {}
