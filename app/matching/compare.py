@@ -35,6 +35,9 @@ def token_similarity(a: Token, b: Token) -> float:
     """Similarity of two tokens in [0, 1]: 1 for the same spelling, ~0.95 for the same spelling family."""
     if a is b or a.text == b.text:
         return 1.0
+    if a.text.isdigit() or b.text.isdigit():
+        # A number is the same number or another: 7876 and 7877 are two vessels, not one misspelt.
+        return 1.0 if b.text.isdigit() and a.text.lstrip("0") == b.text.lstrip("0") else 0.0
     translated = 0.0
     if _SYNONYMS.get(a.text, a.text) == _SYNONYMS.get(b.text, b.text):
         return TRANSLATION_MATCH

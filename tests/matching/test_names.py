@@ -203,6 +203,13 @@ def test_a_patronymic_does_not_meet_the_fathers_name_itself():
     assert token_similarity(token("Nikolaevich"), token("Sergeevich")) < 0.6
 
 
+def test_a_number_agrees_only_with_itself():
+    # one digit apart is another vessel, not a misspelling (FU YUAN YU 7876 / 7877)
+    assert token_similarity(token("7876"), token("7877")) == 0.0
+    assert token_similarity(token("628"), token("622")) == 0.0
+    assert token_similarity(token("7876"), token("07876")) == 1.0
+
+
 @pytest.mark.parametrize(
     ("short", "full"),
     [
