@@ -29,7 +29,7 @@ from rigour.names import NamePartTag, NameTypeTag, analyze_names
 from rigour.text import metaphone
 
 from app.matching.name_symbols import person_name_spans
-from app.matching.names import NameForm
+from app.matching.names import NameForm, numbers_outside_brackets
 from app.matching.tokens import WEIGHT, Token
 
 # The features of one (query name, listed name) pair, in the order the model's weights are stored.
@@ -87,6 +87,7 @@ class NameProfile:
     # per word, its rarity among listed names (all 1.0 when read from Arabic script)
     rarities: tuple[float, ...]
     outline_keys: frozenset[str]  # the outlines, and each long one less its first letter (see matched_rarity)
+    numbers: frozenset[str]  # see numbers_outside_brackets and app.matching.score._number_conflict
 
 
 @lru_cache(maxsize=100_000)
@@ -144,6 +145,7 @@ def profile_of(form: NameForm) -> NameProfile:
         # a name read from Arabic script is compared by outlines, whose rarity is not counted: all count as rare
         rarities=(1.0,) * len(folded) if form.abjad else tuple(word_rarity(w) for w in folded),
         outline_keys=frozenset(o[1:] if len(o) > 3 else o for o in outlines) | frozenset(outlines),
+        numbers=numbers_outside_brackets(form.original),
     )
 
 

@@ -286,6 +286,20 @@ _BRACKETED_RE = re.compile(r"\(([^()]*)\)")
 _ORIGINAL_SCRIPT_RE = re.compile(r"\(\s*original script\s*:\s*", re.IGNORECASE)
 
 
+_NUMBER_RE = re.compile(r"\d+")
+
+
+def numbers_outside_brackets(text: str) -> frozenset[str]:
+    """The numbers a name is written with, leading zeros left out, but those in brackets: "FU YUAN YU 7876" is
+    numbered 7876, "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)" not at all (a reference, not the name)."""
+    while "(" in text:
+        stripped = _BRACKETED_RE.sub(" ", text)
+        if stripped == text:
+            break
+        text = stripped
+    return frozenset(str(int(n)) for n in _NUMBER_RE.findall(text))
+
+
 def name_variants(text: str, parts: bool = True) -> list[str]:
     """A name as written and, when it holds bracketed parts, the name without them and each part on its own:
     "SEPAH-E QODS (JERUSALEM FORCE)" is also "SEPAH-E QODS" and "JERUSALEM FORCE"; the UN writes several

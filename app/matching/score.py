@@ -5,7 +5,9 @@ pair the model likes best is the entry's name match. Birth dates, nationality an
 (:data:`app.matching.features.RECORD_FEATURES`). The model (:mod:`app.matching.model`, weights learned on real
 pairs) turns them into a probability. A shared identifier (passport, IMO number...) is near-certain on its own, a
 conflicting unique one near-impossible: those two stay rules, as no labelled pair carries identifiers to learn
-them from. Every result explains itself in plain JSON for the reviewer: which name met which, word by word, and
+them from. Names that differ by their numbers (a vessel's hull number, a yard number, a military unit's number)
+are treated as a conflicting unique identifier: a rule too, as the model, trained with such a feature, did no
+better on dev, whose few pairs of the kind it met (bench/README.md, "Ninth pass"). Every result explains itself in plain JSON for the reviewer: which name met which, word by word, and
 what each feature added to the log-odds.
 """
 
@@ -47,6 +49,9 @@ KIND_MISMATCH = -1.0  # a person is not a company
 IDENTIFIER_MATCH_FLOOR = 0.96
 IDENTIFIER_UNIQUE_MISMATCH = -4.0  # log-odds: an IMO number or SWIFT code names exactly one object
 IDENTIFIER_PERSONAL_MISMATCH = -1.0  # log-odds: people hold several passports over time
+# log-odds: the query's name is numbered, the entry's names are numbered, and no number is on both (FU YUAN YU 7876
+# against FU YUAN YU 7877, sister vessels): a number in a name tells one thing from its like as an IMO number does
+NAME_NUMBER_MISMATCH = -4.0
 
 UNIQUE_IDENTIFIER_TYPES = frozenset({"imo", "swift_bic", "lei", "mmsi"})
 PERSONAL_IDENTIFIER_TYPES = frozenset({"passport", "national_id", "tax_id"})
@@ -267,8 +272,9 @@ def evaluate_pair(
         log_odds = model.log_odds(values)
 
     id_match, id_penalty = _identifier_feature(query.identifiers, entry, corroborations, contradictions)
+    numbers = _number_conflict(query_forms, names, pair, contradictions)
     # No name in common, no match (a shared identifier aside)
-    probability = model.probability(log_odds + id_penalty) if pair is not None else 0.0
+    probability = model.probability(log_odds + id_penalty + numbers) if pair is not None else 0.0
     identifier = id_penalty
     if id_match:
         # A shared identifier decides the match; a poor name agreement still shows in the last points.
@@ -286,6 +292,7 @@ def evaluate_pair(
     if contributions is not None:
         features = {name: round(v, 4) for name, v in zip(model.features, contributions, strict=True)}
         features["identifier"] = round(identifier, 4)
+        features["numbers"] = numbers
         explanation = {"features": features, **explanation}
     alignment = name_values[0]
     if explain and pair is not None:
@@ -462,6 +469,27 @@ def normalize_identifier(value: str) -> str:
     if normalized.startswith("IMO") and normalized[3:].isdigit() and len(normalized) == 10:
         return normalized[3:]
     return normalized
+
+
+def _number_conflict(
+    query_forms: Sequence[NameForm], names: EntryNames, pair: NamePair | None, contradictions: list[str]
+) -> float:
+    """NAME_NUMBER_MISMATCH when the chosen query name is numbered and none of its numbers is on any of the
+    entry's numbered names, else 0 (numbers in brackets are not counted: see numbers_outside_brackets). The chosen
+    name, not every query name: an alias without a number may be the one that meets the entry."""
+    if pair is None:
+        return 0.0
+    mine = profile_of(query_forms[pair.query_index]).numbers
+    if not mine:
+        return 0.0
+    listed = [p.numbers for p in names.profiles if p.numbers]
+    if not listed or any(not mine.isdisjoint(n) for n in listed):
+        return 0.0
+    theirs = sorted(frozenset().union(*listed), key=lambda n: (len(n), n))
+    contradictions.append(
+        f"name numbered {', '.join(sorted(mine))}, listed names numbered {', '.join(theirs)}"
+    )
+    return NAME_NUMBER_MISMATCH
 
 
 def _identifier_feature(query_ids, entry: Entry, corroborations, contradictions) -> tuple[bool, float]:

@@ -71,3 +71,15 @@ def test_a_learned_models_features_render_the_same_way() -> None:
     assert explain(raw).units == "log-odds"
     shares = [f.share for f in explain(raw).features]
     assert shares[0] == 1.0 and 0 < shares[-1] < 1
+
+
+def test_names_numbered_otherwise_say_so() -> None:
+    """Sister vessels (FU YUAN YU 7876 / 7877): the numbers' penalty is shown with the sentence that explains it."""
+    raw = {
+        "features": {"name_alignment": 1.2, "numbers": -4.0, "identifier": 0.0},
+        "corroborations": [],
+        "contradictions": ["name numbered 7876, listed names numbered 7877"],
+    }
+    assert ("Name: numbers", "−4.0", "disagrees", "name numbered 7876, listed names numbered 7877") in [
+        (name, signed[:4], verdict, detail) for name, signed, verdict, detail in _lines(raw)
+    ]

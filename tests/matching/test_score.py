@@ -145,6 +145,43 @@ def test_vessel_imo_contradiction_is_strong():
     assert plain.score - other.score >= 0.25
 
 
+# Sister vessels of the OFAC list: FU YUAN YU 7876 and 7877, HYUNDAI MIPO 2655 and 2657 are other hulls.
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("FU YUAN YU 7876", "FU YUAN YU 7877"),
+        ("FU YUAN YU 7876", "FU YUAN YU 7870"),
+        ("HYUNDAI MIPO 2657", "HYUNDAI MIPO 2655"),
+        ("YARD NO.2656 HYUNDAI M.D.", "YARD NO.2657 HYUNDAI M.D."),
+    ],
+)
+def test_names_numbered_otherwise_name_other_things(query, listed):
+    result = score(q(query, kind="vessel"), make_entry("1", listed, kind="vessel"))
+    assert result.score < DEFAULT_THRESHOLD
+    assert result.explanation["features"]["numbers"] < 0
+    assert any(c.startswith("name numbered") for c in result.explanation["contradictions"])
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("FU YUAN YU 7876", ("FU YUAN YU 07876",)),  # leading zeros
+        ("FU YUAN YU", ("FU YUAN YU 7876",)),  # the query names no number
+        ("HYUNDAI MIPO 2657", ("YARD NO.2657 HYUNDAI M.D.", "HYUNDAI MIPO 2655")),  # one listed name has it
+        # a reference in brackets is not the name's number
+        (
+            "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)",
+            ("SECOND ACADEMY OF NATURAL SCIENCES", "CHE 2 CHAYON"),
+        ),
+    ],
+)
+def test_numbers_conflict_only_when_no_number_is_shared(query, listed):
+    result = score(q(query), make_entry("1", *listed, kind="organization"))
+    assert result.explanation["features"]["numbers"] == 0.0
+    assert not any(c.startswith("name numbered") for c in result.explanation["contradictions"])
+    assert result.score >= DEFAULT_THRESHOLD
+
+
 def test_kind_mismatch_lowers():
     company = make_entry("1", "FAYYAD TRADING", kind="organization")
     as_person = score(q("Fayyad Trading", kind="person"), company)
@@ -188,11 +225,11 @@ def test_explanation_is_json_and_complete(fayyadh):
     assert {q for q, _, _ in names["tokens"]} == {"faleh", "fayyad"}
     assert all(0.9 <= s <= 1 for _, _, s in names["tokens"])
     features = explanation["features"]
-    assert set(features) == {*FEATURES, "identifier"}
+    assert set(features) == {*FEATURES, "identifier", "numbers"}
     assert features["birth_date"] < 0
     # what each feature added, from the model's baseline to the score's log-odds
     model = explanation["model"]
-    added = sum(v for k, v in features.items() if k != "identifier")
+    added = sum(v for k, v in features.items() if k not in ("identifier", "numbers"))
     assert model["baseline"] + added == pytest.approx(model["log_odds"], abs=0.01)
     assert result.score == pytest.approx(1 / (1 + math.exp(-model["log_odds"])), abs=0.001)
     assert explanation["contradictions"] and explanation["corroborations"]
