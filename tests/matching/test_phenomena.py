@@ -47,6 +47,7 @@ PEOPLE = [
     ("40", "KOSTENKO, Elena Nikolaevna"),
     ("43", "AL-SHAAR, Mohammad Ibrahim"),
     ("44", "SLIZHEVSKI, Oleg Leonidovich"),
+    ("49", "BASHIR, Abu Bakar"),
 ]
 COMPANIES = [
     ("20", "AKTSIONERNOE OBSHCHESTVO KONTSERN AVTOMATIKA"),
@@ -118,6 +119,7 @@ def suggested(index: MatchIndex, name: str, kind: str | None = None) -> list[str
         ("Fawzia Daoud", "32"),  # ... and the و of داود after a vowel as ou (French) or wu
         ("AL-CHAAR, Mohammad Ibrahim", "43"),  # ... and the ش as ch (French) or sh
         ("SLIZHEUSKI, Aleh Leanidavich", "44"),  # Belarusian Aleh, Russian Oleg
+        ("Abu Bakar BA'ASYIR", "49"),  # Indonesian sy for sh (Ba'asyir, Bashir: بشير)
         # the same surname and first given name, a variant of the other given name
         ("Mohammad Rida NAQDI", "7"),
         # two parts of a four-part listed name
