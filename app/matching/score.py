@@ -6,9 +6,9 @@ pair the model likes best is the entry's name match. Birth dates, nationality an
 pairs) turns them into a probability. A shared identifier (passport, IMO number...) is near-certain on its own, a
 conflicting unique one near-impossible: those two stay rules, as no labelled pair carries identifiers to learn
 them from. Names that differ by their numbers (a vessel's hull number, a yard number, a military unit's number)
-are treated as a conflicting unique identifier: a rule too, as the model, trained with such a feature, did no
-better on dev, whose few pairs of the kind it met (bench/README.md, "Ninth pass"). Every result explains itself in plain JSON for the reviewer: which name met which, word by word, and
-what each feature added to the log-odds.
+count as a conflicting unique identifier: a rule too, as a model trained with such a feature did no better on dev,
+which holds five pairs of the kind (bench/README.md, "Ninth pass"). Every result explains itself in plain JSON for
+the reviewer: which name met which, word by word, and what each feature added to the log-odds.
 """
 
 from __future__ import annotations
@@ -485,10 +485,8 @@ def _number_conflict(
     listed = [p.numbers for p in names.profiles if p.numbers]
     if not listed or any(not mine.isdisjoint(n) for n in listed):
         return 0.0
-    theirs = sorted(frozenset().union(*listed), key=lambda n: (len(n), n))
-    contradictions.append(
-        f"name numbered {', '.join(sorted(mine))}, listed names numbered {', '.join(theirs)}"
-    )
+    mine_text, theirs_text = (", ".join(sorted(ns, key=int)) for ns in (mine, frozenset().union(*listed)))
+    contradictions.append(f"name numbered {mine_text}, listed names numbered {theirs_text}")
     return NAME_NUMBER_MISMATCH
 
 
