@@ -289,15 +289,21 @@ _ORIGINAL_SCRIPT_RE = re.compile(r"\(\s*original script\s*:\s*", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d+")
 
 
+def _split_brackets(text: str) -> tuple[str, list[str]]:
+    """The text with its bracketed parts blanked out, and those parts (innermost brackets first)."""
+    inside: list[str] = []
+    while True:
+        found = _BRACKETED_RE.findall(text)
+        if not found:
+            return text, inside
+        inside.extend(found)
+        text = _BRACKETED_RE.sub(" ", text)
+
+
 def numbers_outside_brackets(text: str) -> frozenset[str]:
     """The numbers a name is written with, leading zeros left out, but those in brackets: "FU YUAN YU 7876" is
     numbered 7876, "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)" not at all (a reference, not the name)."""
-    while "(" in text:
-        stripped = _BRACKETED_RE.sub(" ", text)
-        if stripped == text:
-            break
-        text = stripped
-    return frozenset(str(int(n)) for n in _NUMBER_RE.findall(text))
+    return frozenset(str(int(n)) for n in _NUMBER_RE.findall(_split_brackets(text)[0]))
 
 
 def name_variants(text: str, parts: bool = True) -> list[str]:
@@ -318,14 +324,7 @@ def name_variants(text: str, parts: bool = True) -> list[str]:
     # is then the alias and its original, never the two read as one name.
     original_script = _ORIGINAL_SCRIPT_RE.search(text) is not None
     text = _ORIGINAL_SCRIPT_RE.sub("(", text)
-    outside = text.replace("(original script)", " ")
-    inside: list[str] = []
-    while True:  # innermost brackets first
-        found = _BRACKETED_RE.findall(outside)
-        if not found:
-            break
-        inside.extend(found)
-        outside = _BRACKETED_RE.sub(" ", outside)
+    outside, inside = _split_brackets(text.replace("(original script)", " "))
     outside = " ".join(outside.replace("(", " ").replace(")", " ").split()).strip(" -,;")
     variants = [] if original_script and outside else [text]
     # Without its brackets only when they hold another name: "(HK)" in "HONG PANG GEMS & JEWELLERY (HK) CO.
