@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from app.matching.names import NON_PERSON_KINDS, PERSON_KINDS, NameForm
+from app.matching.names import NON_PERSON_KINDS, PERSON_KINDS, NameForm, number_value
 from app.matching.normalize import SWALLOWS_H, fold, letters_before_folding, singular
 from app.matching.tokens import (
     EXACT_ONLY_CLASSES,
@@ -35,9 +35,13 @@ def token_similarity(a: Token, b: Token) -> float:
     """Similarity of two tokens in [0, 1]: 1 for the same spelling, ~0.95 for the same spelling family."""
     if a is b or a.text == b.text:
         return 1.0
-    if a.text.isdigit() or b.text.isdigit():
+    if a.text.isdecimal() or b.text.isdecimal():
         # A number is the same number or another: 7876 and 7877 are two vessels, not one misspelt.
-        return 1.0 if b.text.isdigit() and a.text.lstrip("0") == b.text.lstrip("0") else 0.0
+        return (
+            1.0
+            if a.text.isdecimal() and b.text.isdecimal() and number_value(a.text) == number_value(b.text)
+            else 0.0
+        )
     translated = 0.0
     if _SYNONYMS.get(a.text, a.text) == _SYNONYMS.get(b.text, b.text):
         return TRANSLATION_MATCH

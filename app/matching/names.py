@@ -300,10 +300,16 @@ def _split_brackets(text: str) -> tuple[str, list[str]]:
         text = _BRACKETED_RE.sub(" ", text)
 
 
+def number_value(digits: str) -> str:
+    """A number written in decimal digits (of any script: \\d, str.isdecimal), as one writing of it: leading zeros
+    left out, 07876 is 7876."""
+    return str(int(digits))
+
+
 def numbers_outside_brackets(text: str) -> frozenset[str]:
-    """The numbers a name is written with, leading zeros left out, but those in brackets: "FU YUAN YU 7876" is
+    """The numbers a name is written with (see number_value), but those in brackets: "FU YUAN YU 7876" is
     numbered 7876, "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)" not at all (a reference, not the name)."""
-    return frozenset(str(int(n)) for n in _NUMBER_RE.findall(_split_brackets(text)[0]))
+    return frozenset(map(number_value, _NUMBER_RE.findall(_split_brackets(text)[0])))
 
 
 def name_variants(text: str, parts: bool = True) -> list[str]:

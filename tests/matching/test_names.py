@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rigour.territories import lookup_territory
 
 from app.matching.compare import SINGLE_WORD_NAME_CAP, compare_names, token_similarity
-from app.matching.names import FUSE_WITH_PREVIOUS, name_variants, parse_name
+from app.matching.names import FUSE_WITH_PREVIOUS, name_variants, numbers_outside_brackets, parse_name
 from app.matching.normalize import fold
 from app.matching.tokens import TERRITORY_WORDS_FILE, WEIGHT, make_token
 
@@ -208,6 +208,12 @@ def test_a_number_agrees_only_with_itself():
     assert token_similarity(token("7876"), token("7877")) == 0.0
     assert token_similarity(token("628"), token("622")) == 0.0
     assert token_similarity(token("7876"), token("07876")) == 1.0
+
+
+def test_a_name_is_numbered_by_its_digits_outside_brackets():
+    assert numbers_outside_brackets("YARD NO.02656 HYUNDAI M.D.") == {"2656"}
+    assert numbers_outside_brackets("FU YUAN YU \u0667\u0668\u0667\u0666") == {"7876"}  # Arabic-Indic digits
+    assert numbers_outside_brackets("SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)") == frozenset()
 
 
 @pytest.mark.parametrize(
